@@ -1,0 +1,71 @@
+// Package backend is everything that touches a cluster: the franz-go client
+// (kgo + kadm), the embedded kfake log, and record decoding. It has no UI
+// imports so the CLI and tests can use it directly.
+package backend
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrReadOnly is returned by every write path when the cluster was opened
+// with ReadOnly set. Writes are refused here, in the backend, not just hidden
+// in the UI.
+var ErrReadOnly = errors.New("refused: rewind is running with --read-only")
+
+// Topic is one row of the topics listing.
+type Topic struct {
+	Name              string `json:"name"`
+	Partitions        int    `json:"partitions"`
+	ReplicationFactor int    `json:"replication_factor"`
+	// Records is the sum over partitions of high watermark - log start. On a
+	// compacted topic this is an upper bound (offsets are not dense).
+	Records       int64  `json:"records"`
+	CleanupPolicy string `json:"cleanup_policy"`
+	// RetentionMs is retention.ms; -1 means infinite.
+	RetentionMs int64 `json:"retention_ms"`
+	Internal    bool  `json:"internal"`
+}
+
+// Partition is one row of the partitions screen.
+type Partition struct {
+	Topic         string  `json:"topic"`
+	ID            int32   `json:"partition"`
+	Leader        int32   `json:"leader"`
+	Replicas      []int32 `json:"replicas"`
+	ISR           []int32 `json:"isr"`
+	LogStart      int64   `json:"log_start"`
+	HighWatermark int64   `json:"high_watermark"`
+	Records       int64   `json:"records"`
+	// NewestTime is the timestamp of the record at HighWatermark-1; zero when
+	// the partition is empty or the record could not be read.
+	NewestTime time.Time `json:"newest_time"`
+	Err        string    `json:"error,omitempty"`
+}
+
+// Header is a record header. Value is raw, untrusted bytes.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one fetched record. Key, Value and header bytes are untrusted:
+// sanitise before display.
+type Record struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Timestamp time.Time
+	Key       []byte
+	Value     []byte
+	Headers   []Header
+}
+
+// Size is the payload size of the record: key + value + header keys/values.
+func (r *Record) Size() int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
