@@ -1,0 +1,131 @@
+package backend
+
+import (
+	"encoding/base64"
+	"time"
+	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// AppendRecordJSON appends one record as a JSON object (no newline) to dst:
+// topic, partition, offset, timestamp (RFC3339, ms, UTC), key, value, headers.
+// Key and value are JSON strings when they are valid UTF-8, else base64 with
+// key_encoding/value_encoding set to "base64"; null when absent. Control
+// characters are \u-escaped, so record bytes can never reach a terminal raw.
+// Hand-written because reflection-based encoding dominated consume CPU.
+func AppendRecordJSON(dst []byte, r *kgo.Record) []byte {
+	dst = append(dst, `{"topic":`...)
+	dst = appendJSONString(dst, r.Topic)
+	dst = append(dst, `,"partition":`...)
+	dst = appendInt(dst, int64(r.Partition))
+	dst = append(dst, `,"offset":`...)
+	dst = appendInt(dst, r.Offset)
+	dst = append(dst, `,"timestamp":"`...)
+	dst = r.Timestamp.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	dst = append(dst, '"')
+	dst = appendBytesField(dst, "key", r.Key)
+	dst = appendBytesField(dst, "value", r.Value)
+	dst = append(dst, `,"headers":[`...)
+	for i, h := range r.Headers {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"key":`...)
+		dst = appendJSONString(dst, h.Key)
+		dst = appendBytesField(dst, "value", h.Value)
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...)
+}
+
+// RecordTimeFormat is the timestamp layout of CLI output.
+const RecordTimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime formats t as CLI output does.
+func FormatTime(t time.Time) string { return t.UTC().Format(RecordTimeFormat) }
+
+func appendBytesField(dst []byte, name string, b []byte) []byte {
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	switch {
+	case b == nil:
+		return append(dst, "null"...)
+	case utf8.Valid(b):
+		return appendJSONBytes(dst, b)
+	default:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, b)
+		dst = append(dst, `","`...)
+		dst = append(dst, name...)
+		return append(dst, `_encoding":"base64"`...)
+	}
+}
+
+func appendInt(dst []byte, n int64) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(dst []byte, s string) []byte { return appendJSONBytes(dst, []byte(s)) }
+
+// appendJSONBytes writes valid UTF-8 b as a JSON string, escaping quotes,
+// backslashes, C0 controls and DEL, and U+2028/2029 (JS line separators).
+func appendJSONBytes(dst []byte, b []byte) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7f {
+			i++
+			continue
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == '\u2028' || r == '\u2029' || (r >= 0x80 && r <= 0x9f) {
+				dst = append(dst, b[start:i]...)
+				dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+				i += size
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		dst = append(dst, b[start:i]...)
+		switch c {
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, b[start:]...)
+	return append(dst, '"')
+}
