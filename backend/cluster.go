@@ -394,3 +394,21 @@ func (c *Cluster) OffsetsForTime(ctx context.Context, topic string, t time.Time)
 	}
 	return out, nil
 }
+
+// CreateTopic creates a topic with replication factor 1 (or the broker
+// default when it has more brokers). It is a write: refused in read-only mode.
+func (c *Cluster) CreateTopic(ctx context.Context, topic string, partitions int32, configs map[string]*string) error {
+	if err := c.CheckWrite(); err != nil {
+		return err
+	}
+	ctx, cancel := c.reqCtx(ctx)
+	defer cancel()
+	resp, err := c.adm.CreateTopic(ctx, partitions, -1, configs, topic)
+	if err != nil {
+		return fmt.Errorf("create topic %q: %w", topic, cleanErr(err))
+	}
+	if resp.Err != nil {
+		return fmt.Errorf("create topic %q: %w", topic, resp.Err)
+	}
+	return nil
+}

@@ -244,3 +244,18 @@ func TestCheckWriteReadOnly(t *testing.T) {
 		t.Fatalf("read-only must refuse writes: %v", err)
 	}
 }
+
+func TestReadOnlyRefusesCreateTopic(t *testing.T) {
+	kc, _ := testCluster(t)
+	ro, err := Connect(context.Background(), Options{Brokers: kc.ListenAddrs(), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.CreateTopic(context.Background(), "x", 1, nil); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("read-only create: %v", err)
+	}
+	if ts, _ := ro.Topics(context.Background()); len(ts) != 0 {
+		t.Fatalf("a topic was created in read-only mode: %+v", ts)
+	}
+}

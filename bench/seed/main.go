@@ -1,0 +1,76 @@
+// Command seed creates a topic and fills it with N records of ~SIZE-byte JSON
+// values, as fast as the broker takes them. It is the set-up step of the
+// benchmark scripts in bench/ (not part of rewind itself).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func main() {
+	addr := flag.String("b", "127.0.0.1:19092", "broker")
+	topic := flag.String("t", "bench", "topic")
+	n := flag.Int("n", 1_000_000, "records")
+	parts := flag.Int("p", 1, "partitions")
+	size := flag.Int("s", 200, "approximate value size in bytes")
+	flag.Parse()
+	if err := seed(*addr, *topic, *n, int32(*parts), *size); err != nil {
+		fmt.Fprintln(os.Stderr, "seed:", err)
+		os.Exit(1)
+	}
+}
+
+func seed(addr, topic string, n int, parts int32, size int) error {
+	ctx := context.Background()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
+		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(ctx, parts, 1, nil, topic); err != nil {
+		return fmt.Errorf("create %s: %w", topic, err)
+	}
+	pad := make([]byte, size)
+	for i := range pad {
+		pad[i] = 'a' + byte(i%26)
+	}
+	start := time.Now()
+	errc := make(chan error, 1)
+	base := time.Now().Add(-time.Duration(n) * time.Millisecond)
+	for i := 0; i < n; i++ {
+		v := []byte(`{"id":` + strconv.Itoa(i) + `,"customer":"c-` + strconv.Itoa(i%5000) + `","amount":` + strconv.Itoa(i%997) + `.5,"pad":"`)
+		if rest := size - len(v) - 2; rest > 0 {
+			v = append(v, pad[:rest]...)
+		}
+		v = append(v, '"', '}')
+		r := &kgo.Record{Topic: topic, Key: []byte("k-" + strconv.Itoa(i)), Value: v, Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
+		cl.Produce(ctx, r, func(_ *kgo.Record, err error) {
+			if err != nil {
+				select {
+				case errc <- err:
+				default:
+				}
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return err
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	fmt.Printf("seeded %d records into %s in %v\n", n, topic, time.Since(start).Round(time.Millisecond))
+	return nil
+}

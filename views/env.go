@@ -1,0 +1,26 @@
+// Package views holds one screen per file (topics, partitions, records,
+// record detail, ...). Screens talk to the backend only through tea.Cmds
+// that return messages; Update never blocks.
+package views
+
+import (
+	"time"
+
+	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/themes"
+)
+
+// Env is what every screen needs: the cluster connection and the theme.
+type Env struct {
+	Cluster *backend.Cluster
+	Theme   themes.Theme
+	// Now is the clock (tests pin it); nil means time.Now.
+	Now func() time.Time
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
