@@ -50,7 +50,7 @@ type TopicsCmd struct {
 
 // Run prints the topics.
 func (c *TopicsCmd) Run(e *runEnv) error {
-	s, err := e.open(false)
+	s, err := e.open(true)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
-	s, err := e.open(false)
+	s, err := e.open(true)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func (c *UICmd) Run(e *runEnv) error {
 		Commands: views.Commands(env),
 		Version:  buildVersion(),
 	})
+	defer app.Close() // screens holding resources (a live tail) close even on a signal
 	p := tea.NewProgram(app, tea.WithContext(e.ctx))
 
 	// The connection indicator: a ping every few seconds, off the event loop.
@@ -47,6 +48,7 @@ func (c *UICmd) Run(e *runEnv) error {
 	go func() {
 		t := time.NewTicker(3 * time.Second)
 		defer t.Stop()
+		p.Send(ui.ConnStateMsg{Connected: true}) // Connect just succeeded
 		for {
 			select {
 			case <-pctx.Done():

@@ -32,6 +32,7 @@ type Globals struct {
 	ReadOnly bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
 	Theme    string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
 	Timeout  time.Duration    `default:"5s" help:"Connection and request timeout."`
+	Refresh  time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
 	Version  kong.VersionFlag `help:"Print the version and exit."`
 }
 
@@ -43,6 +44,8 @@ type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the embedded log headless until SIGINT/SIGTERM."`
 	Topics  TopicsCmd  `cmd:"" help:"List topics."`
 	Consume ConsumeCmd `cmd:"" help:"Print records of a topic."`
+	Groups  GroupsCmd  `cmd:"" help:"List consumer groups with state, members, lag and health."`
+	Lag     LagCmd     `cmd:"" help:"Per-partition lag of consumer groups."`
 }
 
 func buildVersion() string {
@@ -73,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"default_data_dir": backend.DefaultDataDir(),
 		},
 		kong.Writers(stdout, stderr),
+		kong.WithHyphenPrefixedParameters(true), // --from -15m, --from -100
 		kong.Exit(func(code int) { exitCode = code }),
 	)
 	if err != nil {

@@ -259,3 +259,35 @@ func TestReadOnlyRefusesCreateTopic(t *testing.T) {
 		t.Fatalf("a topic was created in read-only mode: %+v", ts)
 	}
 }
+
+// A batch larger than the per-partition byte limit comes back only for the
+// first partition of a fetch response (KIP-74); the newest-record column
+// must still fill in for the others.
+func TestNewestTimeWithLargeBatches(t *testing.T) {
+	_, c := testCluster(t)
+	createTopic(t, c, "wide", 3, nil)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerBatchMaxBytes(8<<20), kgo.ProducerLinger(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for p := int32(0); p < 3; p++ {
+		for i := 0; i < 300; i++ { // ~300 KB per partition, one batch each
+			recs = append(recs, &kgo.Record{Topic: "wide", Partition: p, Value: make([]byte, 1000)})
+		}
+	}
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.Partitions(context.Background(), "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.NewestTime.IsZero() || p.HighWatermark != 300 {
+			t.Fatalf("partition %d: newest=%v hw=%d", p.ID, p.NewestTime, p.HighWatermark)
+		}
+	}
+}

@@ -222,6 +222,16 @@ func (c *Cluster) FetchAt(ctx context.Context, topic string, offsets map[int32]i
 		return nil, err
 	}
 	for p, fp := range res {
+		if len(fp.Records) == 0 && fp.Err == nil && offsets[p] < fp.HighWatermark {
+			// A batch larger than the per-partition limit is only returned
+			// for the first partition of a response (KIP-74); ask for this
+			// one alone, where it is always returned whole.
+			one, err := c.fetchOne(ctx, topic, p, offsets[p], fetchPartitionBytes)
+			if err != nil {
+				return nil, err
+			}
+			fp = one
+		}
 		for _, r := range fp.Records {
 			if r.Offset >= offsets[p] {
 				out[p] = convert(r)
