@@ -1,0 +1,83 @@
+package views
+
+import (
+	"strings"
+	"time"
+
+	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
+	"github.com/NimbleMarkets/ntcharts/v2/sparkline"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rewind-log/rewind/themes"
+	"github.com/rewind-log/rewind/ui"
+)
+
+// The ntcharts renderer (see lagchart.go). Needs go.sum entries for
+// github.com/lrstanley/bubblezone/v2 v2.0.0 (ntcharts' canvas imports it);
+// once they are in, drop this build constraint and lagchart_plain.go.
+
+// renderSparkline draws vals with an ntcharts sparkline one cell high,
+// scaled between the least and largest value like plainSparkline, so the
+// shape (growing, draining) shows whatever the magnitude; the lowest value
+// keeps a visible floor. The result is stripped of styling: it goes into a
+// ui.Table cell, which takes plain text only.
+func renderSparkline(vals []float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(vals) > w {
+		vals = vals[len(vals)-w:]
+	}
+	lo, hi := 0.0, 0.0
+	for i, v := range vals {
+		if i == 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
+	}
+	sl := sparkline.New(w, 1, sparkline.WithNoAutoMaxValue(), sparkline.WithMaxValue(1))
+	for _, v := range vals {
+		switch {
+		case hi > lo:
+			sl.Push(0.125 + 0.875*(v-lo)/(hi-lo))
+		case hi > 0:
+			sl.Push(0.5)
+		default:
+			sl.Push(0.125)
+		}
+	}
+	sl.Draw()
+	return fitLine(ansi.Strip(sl.View()), w)
+}
+
+// renderLagChart draws the history as a braille time-series line chart
+// with the lag on the y axis and the age of the samples on the x axis.
+func renderLagChart(at []time.Time, v []int64, w, h int, th themes.Theme) string {
+	lo, hi := yRange(v)
+	first, last := at[0], at[len(at)-1]
+	// The chart's x axis has one-second resolution; an empty range would
+	// divide by zero.
+	if last.Unix() <= first.Unix() {
+		first = last.Add(-time.Second)
+	}
+	c := tslc.New(w, h,
+		tslc.WithTimeRange(first, last),
+		tslc.WithYRange(float64(lo), float64(hi)),
+		tslc.WithXYSteps(2, 2),
+		tslc.WithXLabelFormatter(func(_ int, x float64) string {
+			age := last.Sub(time.Unix(int64(x), 0))
+			if age < time.Second {
+				return "now"
+			}
+			return "-" + ui.FormatAge(age)
+		}),
+		tslc.WithYLabelFormatter(func(_ int, y float64) string { return ui.FormatCount(int64(y + 0.5)) }),
+		tslc.WithAxesStyles(th.Muted, th.Muted),
+		tslc.WithStyle(th.Info),
+	)
+	for i := range at {
+		c.Push(tslc.TimePoint{Time: at[i], Value: float64(v[i])})
+	}
+	c.DrawBraille()
+	return joinLines(strings.Split(c.View(), "\n"), w, h)
+}

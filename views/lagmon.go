@@ -1,0 +1,439 @@
+package views
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/themes"
+	"github.com/rewind-log/rewind/ui"
+)
+
+// Lag monitoring shared by the groups and group screens.
+//
+// Verdicts that need history (WARN, STALL, REWIND) come from samples kept
+// while rewind runs. Those samples live in one lagMonitor per *Env, not in a
+// screen, so closing a group screen, or reopening the groups list from the
+// palette, keeps the history. Only the Bubble Tea event loop touches a
+// monitor (screens Observe results in Update), so it needs no lock; the
+// refresh commands read nothing from it but the time cache, which is
+// replaced, never mutated.
+
+// DefaultLagRefresh is the lag screens' refresh interval when none is set.
+const DefaultLagRefresh = 2 * time.Second
+
+// histCap bounds the total-lag history kept per group: 720 samples is 24
+// minutes at the default 2s refresh, 16 bytes each.
+const histCap = 720
+
+type lagMonitor struct {
+	refresh time.Duration
+	window  time.Duration
+
+	tracker lag.Tracker
+	// times is the newest record-timestamp map of the full groups list
+	// (timestamps at an offset never change), for snapshots. Maps are
+	// replaced, never mutated, so a command may read an old one while
+	// Update installs the next.
+	times map[backend.Position]time.Time
+	// totals is the total-lag history per group.
+	totals map[string]*history
+	// last is the newest snapshot per group, so a group screen opens
+	// with data instead of a spinner.
+	last map[string]backend.GroupLag
+}
+
+var (
+	monitorsMu sync.Mutex
+	monitors   = map[*Env]*lagMonitor{}
+)
+
+// SetLagRefresh sets the refresh interval of env's groups and group screens
+// (main passes --refresh). It also sets the evaluator window (see
+// LagWindow). Screens created before the call keep polling at the old rate
+// until reopened.
+func SetLagRefresh(env *Env, d time.Duration) {
+	m := monitorFor(env)
+	monitorsMu.Lock()
+	defer monitorsMu.Unlock()
+	if d <= 0 {
+		d = DefaultLagRefresh
+	}
+	m.refresh = d
+	m.window = LagWindow(d)
+	m.tracker.Capacity = trackerCap(d, m.window)
+}
+
+// monitorFor returns env's monitor, creating it on first use.
+func monitorFor(env *Env) *lagMonitor {
+	monitorsMu.Lock()
+	defer monitorsMu.Unlock()
+	m := monitors[env]
+	if m == nil {
+		m = &lagMonitor{
+			refresh: DefaultLagRefresh,
+			window:  LagWindow(DefaultLagRefresh),
+			totals:  map[string]*history{},
+			last:    map[string]backend.GroupLag{},
+		}
+		m.tracker.Capacity = trackerCap(m.refresh, m.window)
+		monitors[env] = m
+	}
+	return m
+}
+
+// LagWindow is the evaluator's sliding window for a refresh interval, used
+// by the lag screens and the CLI alike: at least a minute, so a consumer committing on Kafka's usual 5s auto-commit
+// timer is never mistaken for a stalled one, and at least 15 samples long
+// when refreshing slowly.
+func LagWindow(refresh time.Duration) time.Duration {
+	return max(time.Minute, 15*refresh)
+}
+
+// trackerCap keeps a window's worth of samples per partition (plus slack),
+// between lag.DefaultCapacity and 120.
+func trackerCap(refresh, window time.Duration) int {
+	return min(120, max(lag.DefaultCapacity, int(window/refresh)+2))
+}
+
+// history is a bounded series of (time, total lag) points.
+type history struct {
+	at []time.Time
+	v  []int64
+}
+
+func (h *history) add(t time.Time, v int64) {
+	if n := len(h.at); n > 0 {
+		switch {
+		case t.Before(h.at[n-1]):
+			return // an older result that arrived late
+		case t.Equal(h.at[n-1]):
+			h.v[n-1] = v
+			return
+		}
+	}
+	h.at = append(h.at, t)
+	h.v = append(h.v, v)
+	if len(h.at) > 2*histCap {
+		h.at = append(h.at[:0], h.at[len(h.at)-histCap:]...)
+		h.v = append(h.v[:0], h.v[len(h.v)-histCap:]...)
+	}
+}
+
+// tail returns the newest n values (all when n <= 0).
+func (h *history) tail(n int) []float64 {
+	if h == nil {
+		return nil
+	}
+	v := h.v
+	if len(v) > histCap {
+		v = v[len(v)-histCap:]
+	}
+	if n > 0 && len(v) > n {
+		v = v[len(v)-n:]
+	}
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func (h *history) points() ([]time.Time, []int64) {
+	if h == nil {
+		return nil, nil
+	}
+	at, v := h.at, h.v
+	if len(at) > histCap {
+		at, v = at[len(at)-histCap:], v[len(v)-histCap:]
+	}
+	return at, v
+}
+
+// partView is one partition of a group as a screen shows it.
+type partView struct {
+	backend.PartitionLag
+	status lag.Status
+	tl     backend.TimeLag
+}
+
+// groupView is one group as a screen shows it: the backend row plus the
+// verdicts and time lags computed from the monitor's history.
+type groupView struct {
+	backend.GroupLag
+	status  lag.Status
+	parts   []partView
+	maxTime backend.TimeLag // the largest time lag; Source "" when none is known
+	lost    int64           // records deleted before the group read them
+	lostOn  []string        // "topic/partition" of LOST partitions
+	noLag   bool            // no partition has a commit: lag unknown
+}
+
+// observe adds one sample of every group to the history and returns the
+// groups with their verdicts. topic, when set, restricts the returned
+// partitions (and so lag and verdict) to that topic; the history keeps them
+// all.
+func (m *lagMonitor) observe(gls []backend.GroupLag, times map[backend.Position]time.Time, now time.Time, topic string) []groupView {
+	out := make([]groupView, 0, len(gls))
+	for i := range gls {
+		g := &gls[i]
+		_, sts := g.Observe(&m.tracker, now, m.window)
+		m.last[g.Group] = *g
+		h := m.totals[g.Group]
+		if h == nil {
+			h = &history{}
+			m.totals[g.Group] = h
+		}
+		h.add(g.FetchedAt, g.TotalLag)
+		out = append(out, m.view(g, sts, times, now, topic))
+	}
+	return out
+}
+
+// view builds the groupView of g from its per-partition verdicts.
+func (m *lagMonitor) view(g *backend.GroupLag, sts []lag.Status, times map[backend.Position]time.Time, now time.Time, topic string) groupView {
+	gv := groupView{GroupLag: *g, noLag: true}
+	gv.parts = make([]partView, 0, len(g.Partitions))
+	var total int64
+	var worst []lag.Status
+	for j, p := range g.Partitions {
+		if topic != "" && p.Topic != topic {
+			continue
+		}
+		w := m.tracker.Window(lag.Key{Group: g.Group, Topic: p.Topic, Partition: p.Partition})
+		pv := partView{PartitionLag: p, status: sts[j], tl: p.TimeLag(now, times, w)}
+		if p.Committed >= 0 && p.Err == "" {
+			gv.noLag = false
+			total += max(p.Lag, 0)
+		}
+		if p.BehindLogStart {
+			gv.lost += p.LogStart - p.Committed
+			gv.lostOn = append(gv.lostOn, p.Topic+"/"+strconv.Itoa(int(p.Partition)))
+		}
+		if pv.tl.Source != "" && (gv.maxTime.Source == "" || pv.tl.Lag > gv.maxTime.Lag) {
+			gv.maxTime = pv.tl
+		}
+		worst = append(worst, pv.status)
+		gv.parts = append(gv.parts, pv)
+	}
+	gv.status = lag.Worst(worst...)
+	if topic != "" {
+		gv.TotalLag = total
+		gv.Partitions = nil // parts holds the topic's rows
+	}
+	return gv
+}
+
+// snapshot rebuilds the newest view of a group from what the monitor
+// already holds, without adding a sample, so a group screen opens with
+// the numbers the list showed.
+func (m *lagMonitor) snapshot(group string, now time.Time) (groupView, bool) {
+	g, ok := m.last[group]
+	if !ok {
+		return groupView{}, false
+	}
+	sts := make([]lag.Status, len(g.Partitions))
+	for i, p := range g.Partitions {
+		sts[i] = lag.Unknown
+		if w := m.tracker.Window(lag.Key{Group: group, Topic: p.Topic, Partition: p.Partition}); w != nil {
+			sts[i] = w.Status(now, m.window)
+		}
+	}
+	return m.view(&g, sts, m.times, now, ""), true
+}
+
+// prune forgets groups and partitions not seen for a while, so memory
+// follows the cluster rather than everything ever seen.
+func (m *lagMonitor) prune(now time.Time, seen []backend.GroupLag) {
+	cut := now.Add(-5 * m.window)
+	m.tracker.Prune(cut)
+	alive := make(map[string]bool, len(seen))
+	for i := range seen {
+		alive[seen[i].Group] = true
+	}
+	for g, h := range m.totals {
+		if !alive[g] && (len(h.at) == 0 || h.at[len(h.at)-1].Before(cut)) {
+			delete(m.totals, g)
+		}
+	}
+	for g := range m.last {
+		if !alive[g] {
+			if _, ok := m.totals[g]; !ok {
+				delete(m.last, g)
+			}
+		}
+	}
+}
+
+// rates returns the consume (committed offset) and produce (high
+// watermark) rates of a partition in records/s over the newest samples
+// within horizon, after the latest reset or rewind; ok is false with fewer
+// than two usable samples.
+func rates(w *lag.Window, horizon time.Duration) (consume, produce float64, ok bool) {
+	if w == nil || w.Len() < 2 {
+		return 0, 0, false
+	}
+	ss := w.Samples()
+	last := ss[len(ss)-1]
+	if last.Committed < 0 {
+		return 0, 0, false
+	}
+	i := len(ss) - 1
+	for i > 0 {
+		a, b := ss[i-1], ss[i]
+		if a.Committed < 0 || b.Committed < a.Committed || b.HighWatermark < a.HighWatermark || last.At.Sub(a.At) > horizon {
+			break
+		}
+		i--
+	}
+	first := ss[i]
+	dt := last.At.Sub(first.At).Seconds()
+	if i == len(ss)-1 || dt <= 0 {
+		return 0, 0, false
+	}
+	return float64(last.Committed-first.Committed) / dt, float64(last.HighWatermark-first.HighWatermark) / dt, true
+}
+
+// loadLags is the refresh command body shared by both screens: one
+// GroupLags (a handful of batched requests) then one TimeLags for the
+// partitions that lag, reusing known timestamps. A TimeLags failure is
+// reported but does not hide the lag.
+func loadLags(ctx context.Context, c *backend.Cluster, groups []string, topic string, known map[backend.Position]time.Time) ([]backend.GroupLag, map[backend.Position]time.Time, error, error) {
+	gls, err := c.GroupLags(ctx, groups)
+	if err != nil {
+		return nil, nil, err, nil
+	}
+	if topic != "" {
+		gls = slices.DeleteFunc(gls, func(g backend.GroupLag) bool { return !slices.Contains(g.Topics, topic) })
+	}
+	times, terr := c.TimeLags(ctx, gls, known)
+	if terr != nil {
+		times = known
+	}
+	return gls, times, nil, terr
+}
+
+// Formatting shared by the lag screens and kept here so both read alike.
+
+// fmtEvery renders a refresh interval: "2s", "500ms", "1h".
+func fmtEvery(d time.Duration) string {
+	if d < time.Second || d%time.Second != 0 {
+		return d.String()
+	}
+	return ui.FormatAge(d)
+}
+
+// fmtTimeLag renders a time lag: "3m12s" read from the record at the
+// committed offset, "~3m12s" estimated from high-watermark samples, "-"
+// unknown.
+func fmtTimeLag(tl backend.TimeLag) string {
+	switch tl.Source {
+	case backend.TimeLagRecord:
+		return ui.FormatAge(tl.Lag)
+	case backend.TimeLagEstimate:
+		return "~" + ui.FormatAge(tl.Lag)
+	}
+	return "-"
+}
+
+func fmtLag(l int64) string {
+	if l < 0 {
+		return "-"
+	}
+	return ui.FormatCount(l)
+}
+
+func fmtOffset(o int64) string {
+	if o < 0 {
+		return "-"
+	}
+	return strconv.FormatInt(o, 10)
+}
+
+// fmtRate renders records/s compactly ("-" unknown).
+func fmtRate(r float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	if r < 0 {
+		r = 0 // a rewind between samples is reported by the verdict
+	}
+	if r < 10 && r != float64(int64(r)) {
+		return strings.TrimSuffix(strings.TrimRight(strconv.FormatFloat(r, 'f', 1, 64), "0"), ".") + "/s"
+	}
+	return ui.FormatCompact(int64(r+0.5)) + "/s"
+}
+
+// statusStyle colours a verdict: OK green, WARN yellow, the rest that need
+// a person red and bold; UNKNOWN muted.
+func statusStyle(th themes.Theme, s lag.Status) lipgloss.Style {
+	switch s {
+	case lag.OK:
+		return th.OK
+	case lag.Warn:
+		return th.Warn
+	case lag.Stall, lag.Stop, lag.Rewind, lag.Lost:
+		return th.Error.Bold(true)
+	}
+	return th.Muted
+}
+
+// restyleCells re-renders cells [start, end) of each visible row line of a
+// ui.Table view with a style. ui.Table cells are plain text (it sanitises
+// them, so a styled cell would show its escapes), and the verdict must be
+// coloured, so the colour goes on after rendering. Rows are the lines after
+// the header; style returns false to leave a row alone.
+func restyleCells(view string, t *ui.Table, start, end int, style func(row int) (lipgloss.Style, bool)) string {
+	if t.Len() == 0 || end <= start {
+		return view
+	}
+	lines := strings.Split(view, "\n")
+	first, last := t.Visible()
+	for i := first; i < last; i++ {
+		li := i - first + 1
+		if li >= len(lines) {
+			break
+		}
+		st, ok := style(i)
+		if !ok {
+			continue
+		}
+		l := lines[li]
+		if ansi.StringWidth(l) < end {
+			continue
+		}
+		mid := ansi.Strip(ansi.Cut(l, start, end))
+		lines[li] = ansi.Truncate(l, start, "") + st.Render(mid) + ansi.TruncateLeft(l, end, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// restyleRows re-renders whole row lines (the LOST rows) with a style.
+func restyleRows(view string, t *ui.Table, style func(row int) (lipgloss.Style, bool)) string {
+	return restyleCells(view, t, 0, t.Width(), style)
+}
+
+// tickCmd arms one refresh tick of a lag screen. Unlike tea.Tick it ends
+// when the screen's context does (Close), so a popped screen leaves no
+// timer goroutine behind.
+func tickCmd(ctx context.Context, d time.Duration, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return msg
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
