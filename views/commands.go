@@ -1,0 +1,12 @@
+package views
+
+import "github.com/rewind-log/rewind/ui"
+
+// Commands are the ":" palette entries of the browsing screens. Later
+// screens (groups, lag, replays) add theirs here.
+func Commands(env *Env) []ui.Command {
+	return []ui.Command{
+		{Name: "topics", Desc: "list topics", Open: func() ui.Screen { return NewTopics(env) }},
+		{Name: "groups", Desc: "consumer groups: lag and health", Open: func() ui.Screen { return NewGroups(env, "") }},
+	}
+}
