@@ -55,7 +55,9 @@
 //  8. UNKNOWN: fewer than MinSamples samples in the window: not enough data
 //     for a trend.
 //  9. WARN: lag grew across the whole window: every sample's lag >= the
-//     previous one and the newest > the oldest. Burrow also requires the
+//     previous one, the newest > the oldest, and the samples span at least
+//     half the window (a few seconds of rising lag is how a healthy consumer
+//     that commits in batches looks). Burrow also requires the
 //     offset to advance; here a non-advancing offset with growing lag is
 //     WARN until the window has passed and rule 5 or 6 takes over.
 //  10. OK: otherwise (the offset advances and lag is not growing).
@@ -340,7 +342,11 @@ func evaluate(v view, now time.Time, window time.Duration) Status {
 			break
 		}
 	}
-	if growing && last.Lag() > v.at(ws).Lag() {
+	// A trend needs time as well as samples: a healthy consumer that commits
+	// in batches shows lag rising over a few seconds all the time. Burrow
+	// waits for a full window; half of it is enough to call a trend here.
+	span := last.At.Sub(v.at(ws).At)
+	if growing && last.Lag() > v.at(ws).Lag() && span >= window/2 {
 		return Warn
 	}
 	return OK
