@@ -25,7 +25,7 @@ var version = ""
 
 // Globals are the flags every command shares.
 type Globals struct {
-	Brokers  []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT,..." help:"Brokers of a remote cluster. Without brokers rewind runs its embedded log."`
+	Brokers  []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers rewind runs its embedded log."`
 	DataDir  string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
 	Listen   string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log."`
 	NoDemo   bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
@@ -46,6 +46,8 @@ type CLI struct {
 	Consume ConsumeCmd `cmd:"" help:"Print records of a topic."`
 	Groups  GroupsCmd  `cmd:"" help:"List consumer groups with state, members, lag and health."`
 	Lag     LagCmd     `cmd:"" help:"Per-partition lag of consumer groups."`
+	Reset   ResetCmd   `cmd:"" help:"Plan (dry run) and, with --execute, apply a change of a group's offsets behind guards."`
+	Replay  ReplayCmd  `cmd:"" help:"Isolated replay groups beside the live group: start, list, status, cutover, delete."`
 }
 
 func buildVersion() string {

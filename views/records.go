@@ -865,8 +865,9 @@ func (s *recordsScreen) layout() {
 	} else {
 		add(colTimeShort, ui.Column{Title: "TIME", Width: 12})
 	}
-	add(colKey, ui.Column{Title: "KEY", MinWidth: 6, Flex: 1})
-	add(colValue, ui.Column{Title: "VALUE", MinWidth: 10, Flex: 4})
+	// Keys are usually ids ("ord-000123"): wide enough to read them whole.
+	add(colKey, ui.Column{Title: "KEY", MinWidth: map[bool]int{true: 14, false: 8}[wide], Flex: 1})
+	add(colValue, ui.Column{Title: "VALUE", MinWidth: 10, Flex: 3})
 	add(colSize, ui.Column{Title: "SIZE", Width: 9, Right: true})
 	if s.w >= 90 {
 		add(colHeaders, ui.Column{Title: "HDRS", Width: 4, Right: true})
