@@ -20,6 +20,7 @@ func (c *UICmd) Run(e *runEnv) error {
 	if err != nil {
 		return fmt.Errorf("--theme: %w", err)
 	}
+	e.tolerateDown = true
 	s, err := e.open(true)
 	if err != nil {
 		return err
@@ -49,7 +50,15 @@ func (c *UICmd) Run(e *runEnv) error {
 	go func() {
 		t := time.NewTicker(3 * time.Second)
 		defer t.Stop()
-		p.Send(ui.ConnStateMsg{Connected: true}) // Connect just succeeded
+		if s.pingFirst {
+			err := s.cluster.Ping(pctx)
+			if pctx.Err() != nil {
+				return
+			}
+			p.Send(ui.ConnStateMsg{Connected: err == nil, Err: err})
+		} else {
+			p.Send(ui.ConnStateMsg{Connected: true}) // Connect just checked it
+		}
 		for {
 			select {
 			case <-pctx.Done():

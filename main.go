@@ -122,6 +122,9 @@ type runEnv struct {
 	g      *Globals
 	stdout io.Writer
 	stderr io.Writer
+	// tolerateDown opens a remote cluster that does not answer yet (the UI
+	// shows the error and retries); CLI commands fail fast instead.
+	tolerateDown bool
 }
 
 // session is an open cluster, plus the embedded log when rewind started it.
@@ -129,6 +132,9 @@ type session struct {
 	cluster  *backend.Cluster
 	embedded *backend.Embedded
 	label    string
+	// pingFirst: the cluster was dialled without a check; the status bar
+	// learns its state from a first ping.
+	pingFirst bool
 }
 
 func (s *session) Close() {
@@ -149,6 +155,15 @@ func (e *runEnv) open(demo bool) (*session, error) {
 	opts := backend.Options{ReadOnly: g.ReadOnly, Timeout: g.Timeout}
 	if len(g.Brokers) > 0 {
 		opts.Brokers = g.Brokers
+		if e.tolerateDown {
+			// The UI opens at once, even on a dead cluster: its screens
+			// show loading, then the error with retry.
+			c, err := backend.Dial(opts)
+			if err != nil {
+				return nil, err
+			}
+			return &session{cluster: c, label: "remote", pingFirst: true}, nil
+		}
 		c, err := backend.Connect(e.ctx, opts)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,40 @@ func TestCLIVersion(t *testing.T) {
 	code, out, _ := runCLI("--version")
 	if code != 0 || !strings.HasPrefix(out, "rewind ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+// A broker that accepts connections and never answers must not hang the CLI:
+// the error comes after about --timeout, naming the broker.
+func TestCLIBlackholeBroker(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	start := time.Now()
+	code, _, stderr := runCLI("-b", ln.Addr().String(), "--timeout", "1s", "topics")
+	if code != 1 || !strings.Contains(stderr, "cannot reach "+ln.Addr().String()) || !strings.Contains(stderr, "timed out") {
+		t.Fatalf("code=%d stderr=%q", code, stderr)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Fatalf("a silent broker held the CLI for %v with --timeout 1s", d)
+	}
+	ln.Close()
+	<-done
+	for _, c := range conns {
+		c.Close()
 	}
 }

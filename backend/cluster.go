@@ -57,6 +57,21 @@ const metaTTL = 30 * time.Second
 // Connect dials the cluster and checks it answers a metadata request within
 // opts.Timeout. The error names the brokers and the cause in one line.
 func Connect(ctx context.Context, opts Options) (*Cluster, error) {
+	c, err := Dial(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Ping(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Dial builds the client without checking the cluster answers: the UI opens
+// on a dead cluster, shows the error and retries, instead of refusing to
+// start. Addresses are still validated.
+func Dial(opts Options) (*Cluster, error) {
 	if len(opts.Brokers) == 0 {
 		return nil, errors.New("no brokers given")
 	}
@@ -76,6 +91,9 @@ func Connect(ctx context.Context, opts Options) (*Cluster, error) {
 		kgo.ClientID(opts.ClientID),
 		kgo.DialTimeout(opts.Timeout),
 		kgo.RetryTimeout(opts.Timeout),
+		// Read/write deadlines are timeout + this overhead; kgo's default
+		// 10s would let a black-holed broker hold Close for 10s.
+		kgo.RequestTimeoutOverhead(opts.Timeout),
 		kgo.RequestRetries(2),
 		kgo.MetadataMinAge(time.Second),
 	}
@@ -84,12 +102,7 @@ func Connect(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client for %s: %w", strings.Join(opts.Brokers, ","), err)
 	}
-	c := &Cluster{opts: opts, cl: cl, adm: kadm.NewClient(cl), topics: map[string]topicMeta{}}
-	if err := c.Ping(ctx); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	return c, nil
+	return &Cluster{opts: opts, cl: cl, adm: kadm.NewClient(cl), topics: map[string]topicMeta{}}, nil
 }
 
 // Close releases the client. Safe to call twice.
