@@ -27,7 +27,7 @@ func (c *UICmd) Run(e *runEnv) error {
 	}
 	defer s.Close()
 
-	env := &views.Env{Cluster: s.cluster, Theme: theme}
+	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s)}
 	views.SetLagRefresh(env, e.g.Refresh)
 	app := ui.New(ui.Options{
 		Theme: theme,

@@ -14,6 +14,8 @@ import (
 type Env struct {
 	Cluster *backend.Cluster
 	Theme   themes.Theme
+	// DataDir holds rewind's own state: the audit trail and replay records.
+	DataDir string
 	// Now is the clock (tests pin it); nil means time.Now.
 	Now func() time.Time
 }

@@ -25,6 +25,7 @@ var (
 	keyGroupFocus  = binding([]string{"tab", "shift+tab"}, "tab", "members/partitions")
 	keyGroupEnter  = binding([]string{"enter"}, "enter", "record at committed offset; on a member: its partitions")
 	keyGroupChart  = binding([]string{"c"}, "c", "show/hide lag chart")
+	keyGroupReset  = binding([]string{"x"}, "x", "reprocess: replay group or guarded reset")
 	keyGroupLost   = binding([]string{"L"}, "LOST", "committed offset below log start: records deleted before read")
 	keyGroupSortBy = binding([]string{"1", "2", "3", "4", "5"}, "1-5", "sort: partition, status, lag, time lag, rate")
 )
@@ -153,7 +154,7 @@ func (s *groupScreen) Title() string { return s.group }
 
 func (s *groupScreen) Help() []key.Binding {
 	return []key.Binding{keyGroupFocus, keyGroupEnter, ui.Keys.Filter, keyLagSort, keyLagReverse, keyGroupSortBy,
-		keyLagPause, keyGroupChart, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
+		keyLagPause, keyGroupChart, keyGroupReset, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
 		ui.Keys.Top, ui.Keys.Bottom, keyLagEstim, keyGroupLost}
 }
 
@@ -386,6 +387,8 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keyGroupChart):
 		s.chartOff = !s.chartOff
 		s.layout()
+	case key.Matches(msg, keyGroupReset):
+		return ui.Push(NewReset(s.env, s.env.DataDir, s.group))
 	case key.Matches(msg, keyLagSort):
 		s.sortCol = (s.sortCol + 1) % psCount
 		s.sortDesc = s.sortCol != psPartition

@@ -1,0 +1,768 @@
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rewind-log/rewind/backend"
+)
+
+// Isolated replay groups: the default, safe path. A replay is a new
+// consumer group whose committed offsets are a plan's targets; the live
+// group is only read. The operator runs a second instance of the
+// application on the replay group, watches it catch up beside the live
+// one, then cuts over.
+//
+// Each replay's metadata is kept in DATA/replays/NAME.json (atomic writes);
+// its last progress sample in NAME.sample.json, so a status poll never
+// races a cut-over's state change.
+
+// ReplaysDir is the metadata dir's name inside the data dir.
+const ReplaysDir = "replays"
+
+// Replay states.
+const (
+	StateRunning  = "running"  // the replay group exists beside the live group
+	StateCopied   = "copied"   // cut-over copy: its offsets were copied onto the live group
+	StatePromoted = "promoted" // cut-over keep: the replay group is the group in use now
+)
+
+// Cut-over modes.
+const (
+	CutoverCopy = "copy" // copy the replay group's offsets onto the live group
+	CutoverKeep = "keep" // keep the replay group as the new one; delete the live group
+)
+
+// ReplayPartition is one partition of a replay's window.
+type ReplayPartition struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	// Start is the plan's target, where the replay group began.
+	Start int64 `json:"start"`
+	// WindowEnd is the high watermark when the replay was created: the
+	// window is [Start, WindowEnd).
+	WindowEnd int64 `json:"window_end"`
+	// LiveAtStart is the live group's committed offset at creation (-1:
+	// none).
+	LiveAtStart int64    `json:"live_at_start"`
+	Flags       []string `json:"flags,omitempty"`
+}
+
+// Replay is a replay group's metadata.
+type Replay struct {
+	Name       string            `json:"name"`
+	Group      string            `json:"source_group"`
+	Cluster    string            `json:"cluster"`
+	Topics     []string          `json:"topics"`
+	Scenario   string            `json:"scenario"`
+	Partial    bool              `json:"partial"`
+	CreatedAt  time.Time         `json:"created_at"`
+	CreatedBy  string            `json:"created_by"`
+	Partitions []ReplayPartition `json:"partitions"`
+	State      string            `json:"state"`
+	CutoverAt  time.Time         `json:"cutover_at,omitzero"`
+}
+
+// Window is the number of records in the replay's window.
+func (r *Replay) Window() int64 {
+	var n int64
+	for _, p := range r.Partitions {
+		n += max(p.WindowEnd-p.Start, 0)
+	}
+	return n
+}
+
+// Starts returns the offsets the replay group was created at.
+func (r *Replay) Starts() Offsets {
+	o := Offsets{}
+	for _, p := range r.Partitions {
+		put(o, p.Topic, p.Partition, p.Start)
+	}
+	return o
+}
+
+// DefaultReplayName is GROUP.replay.YYYYMMDD-HHMMSS (UTC).
+func DefaultReplayName(group string, now time.Time) string {
+	return group + ".replay." + now.UTC().Format("20060102-150405")
+}
+
+// checkName refuses names that cannot be a group and a file.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty replay name")
+	case !utf8.ValidString(name):
+		return fmt.Errorf("replay name %q is not valid UTF-8", name)
+	case len(fileStem(name)) > 200:
+		return fmt.Errorf("replay name %q is too long", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("replay name %q has a control character", name)
+		}
+	}
+	return nil
+}
+
+// fileStem escapes name for a file name: every byte outside [A-Za-z0-9_-]
+// and '.' (except a leading one) becomes %XX, so names map one to one to
+// files and never escape the dir.
+func fileStem(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == '.' && i > 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func replayPath(dir, name string) string {
+	return filepath.Join(dir, ReplaysDir, fileStem(name)+".json")
+}
+
+func samplePath(dir, name string) string {
+	return filepath.Join(dir, ReplaysDir, fileStem(name)+".sample.json")
+}
+
+// writeJSONAtomic writes v to path through a synced temp file and a rename.
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// SaveReplay writes a replay's metadata.
+func SaveReplay(dir string, r *Replay) error {
+	if err := writeJSONAtomic(replayPath(dir, r.Name), r); err != nil {
+		return fmt.Errorf("save replay %q: %w", r.Name, err)
+	}
+	return nil
+}
+
+// ErrNoReplay is returned for a replay name with no metadata.
+var ErrNoReplay = errors.New("no such replay")
+
+// LoadReplay reads a replay's metadata.
+func LoadReplay(dir, name string) (*Replay, error) {
+	b, err := os.ReadFile(replayPath(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w %q in %s (see `rewind replay list`)", ErrNoReplay, name, filepath.Join(dir, ReplaysDir))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load replay %q: %w", name, err)
+	}
+	var r Replay
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("load replay %q: %s: %w", name, replayPath(dir, name), err)
+	}
+	return &r, nil
+}
+
+// ListReplays returns every replay in dir, oldest first. Files that do
+// not parse are reported in the error; the rest are returned.
+func ListReplays(dir string) ([]*Replay, error) {
+	ents, err := os.ReadDir(filepath.Join(dir, ReplaysDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list replays: %w", err)
+	}
+	var out []*Replay
+	var bad []string
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".sample.json") || strings.HasPrefix(n, ".") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, ReplaysDir, n))
+		var r Replay
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err != nil {
+			bad = append(bad, n)
+			continue
+		}
+		out = append(out, &r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].Name < out[j].Name
+	})
+	if len(bad) > 0 {
+		return out, fmt.Errorf("list replays: unreadable metadata %s", strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+func removeReplay(dir, name string) error {
+	_ = os.Remove(samplePath(dir, name))
+	if err := os.Remove(replayPath(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove replay metadata %q: %w", name, err)
+	}
+	return nil
+}
+
+// checkCluster refuses to act on a replay of another cluster.
+func checkCluster(cl Cluster, r *Replay) error {
+	if r.Cluster != cl.Addr() {
+		return refuse(GuardCluster, fmt.Sprintf("replay %q belongs to cluster %s, and this is %s; connect to that cluster (-b)", r.Name, r.Cluster, cl.Addr()))
+	}
+	return nil
+}
+
+// StartReplay creates the replay group of a replay plan: a new group
+// (p.Target) whose committed offsets are the plan's targets. The live
+// group (p.Group) is only read. Refused under --read-only, when the
+// window expired (unless the plan is partial), when the name is the live
+// group's, when a replay of that name exists, and when the group already
+// exists with members or commits; the group and window are re-checked
+// immediately before the commit. Metadata is saved first and removed if
+// the commit fails; the creation is audited.
+func StartReplay(ctx context.Context, cl Cluster, env Env, p *Plan) (*Replay, *AuditEntry, error) {
+	if p == nil || p.Kind != PlanReplay {
+		return nil, nil, errors.New("start replay: not a replay plan")
+	}
+	if err := cl.CheckWrite(); err != nil {
+		return nil, nil, err
+	}
+	if err := env.check(); err != nil {
+		return nil, nil, err
+	}
+	name := p.Target
+	if err := checkName(name); err != nil {
+		return nil, nil, err
+	}
+	if name == p.Group {
+		return nil, nil, refuse(GuardGroupExists, fmt.Sprintf("the replay group must be a new group, not the live group %q", p.Group))
+	}
+	entry := &AuditEntry{Time: env.now().UTC(), Actor: env.actor(), Cluster: cl.Addr(), Kind: AuditReplayCreate,
+		Group: name, Source: p.Group, Replay: name, Scenario: p.ScenarioText, Partial: p.Partial,
+		Partitions: auditPartitions(nil, p.Targets())}
+	var r *Replay
+	err := func() error {
+		if rf := p.WindowRefusal(); rf != nil {
+			return rf
+		}
+		if _, err := os.Stat(replayPath(env.DataDir, name)); err == nil {
+			return refuse(GuardGroupExists, fmt.Sprintf("a replay named %q already exists (rewind replay status %s); choose another --name", name, name))
+		}
+		if err := checkAuditWritable(env.DataDir); err != nil {
+			return err
+		}
+		if err := recheckWindow(ctx, cl, p); err != nil {
+			return err
+		}
+		if err := checkNewGroup(ctx, cl, name); err != nil {
+			return err
+		}
+		r = &Replay{Name: name, Group: p.Group, Cluster: cl.Addr(), Topics: p.Topics(), Scenario: p.ScenarioText,
+			Partial: p.Partial, CreatedAt: env.now().UTC(), CreatedBy: entry.Actor, State: StateRunning}
+		for _, pp := range p.Partitions {
+			r.Partitions = append(r.Partitions, ReplayPartition{Topic: pp.Topic, Partition: pp.Partition,
+				Start: pp.Target, WindowEnd: pp.HighWatermark, LiveAtStart: pp.Current, Flags: pp.Flags})
+		}
+		if err := SaveReplay(env.DataDir, r); err != nil {
+			return err
+		}
+		entry.Time = env.now().UTC()
+		if err := cl.CommitGroupOffsets(ctx, name, p.Targets()); err != nil {
+			_ = removeReplay(env.DataDir, name)
+			return err
+		}
+		return nil
+	}()
+	entry.Result = resultOf(err)
+	if aerr := AppendAudit(env.DataDir, entry); aerr != nil && err == nil {
+		return r, entry, fmt.Errorf("replay group %q was created, but the audit trail could not be written: %w", name, aerr)
+	}
+	if err != nil {
+		return nil, entry, err
+	}
+	return r, entry, nil
+}
+
+// checkNewGroup refuses a replay group name already in use: members, a
+// state other than Empty/Dead, or committed offsets.
+func checkNewGroup(ctx context.Context, cl Cluster, name string) error {
+	st, n, proto, err := cl.GroupState(ctx, name)
+	if err != nil {
+		return fmt.Errorf("cannot check that group %q is new: %w", name, err)
+	}
+	if !inactive(st, n) {
+		return refuse(GuardGroupExists, fmt.Sprintf("group %q already exists and is active: state %s, %s (%s protocol); choose another --name", name, st, memberWord(n), ProtocolName(proto)))
+	}
+	c, err := cl.CommittedOffsets(ctx, name)
+	if err != nil {
+		return fmt.Errorf("cannot check that group %q is new: %w", name, err)
+	}
+	if len(c) > 0 {
+		n := 0
+		for _, ps := range c {
+			n += len(ps)
+		}
+		return refuse(GuardGroupExists, fmt.Sprintf("group %q already exists with committed offsets on %d partition(s); choose another --name", name, n))
+	}
+	return nil
+}
+
+// PartitionStatus is one partition of a replay's status.
+type PartitionStatus struct {
+	Topic         string `json:"topic"`
+	Partition     int32  `json:"partition"`
+	Start         int64  `json:"start"`
+	WindowEnd     int64  `json:"window_end"`
+	HighWatermark int64  `json:"high_watermark"`
+	// Replay and Live are the two groups' committed offsets (-1: none).
+	Replay int64 `json:"replay"`
+	Live   int64 `json:"live"`
+	// ReplayLag and LiveLag are HighWatermark - committed (-1: no commit).
+	ReplayLag int64 `json:"replay_lag"`
+	LiveLag   int64 `json:"live_lag"`
+	// Consumed is how far the replay got through [Start, WindowEnd).
+	Consumed int64 `json:"consumed"`
+	Window   int64 `json:"window"`
+	CaughtUp bool  `json:"caught_up"`
+}
+
+// Status is a replay beside its live group.
+type Status struct {
+	Name    string    `json:"name"`
+	Group   string    `json:"source_group"`
+	State   string    `json:"state"`
+	Partial bool      `json:"partial"`
+	At      time.Time `json:"at"`
+
+	ReplayGroupState string `json:"replay_group_state"`
+	ReplayMembers    int    `json:"replay_members"`
+	LiveGroupState   string `json:"live_group_state"`
+	LiveMembers      int    `json:"live_members"`
+
+	Partitions []PartitionStatus `json:"partitions"`
+	// Window is the records from the starts to the window ends; Consumed
+	// the replay's progress through it; Progress = Consumed / Window.
+	Window   int64   `json:"window"`
+	Consumed int64   `json:"consumed"`
+	Progress float64 `json:"progress"`
+	// Lags summed over partitions with a commit.
+	ReplayLag int64 `json:"replay_lag"`
+	LiveLag   int64 `json:"live_lag"`
+	// CaughtUp: on every partition the replay has read its whole window
+	// and its lag is 0 or no more than the live group's.
+	CaughtUp bool `json:"caught_up"`
+	// Rate is records/s through the window (0: unknown or stalled); ETA
+	// the time left to the window end at that rate (nil: unknown).
+	Rate       float64  `json:"rate"`
+	ETASeconds *float64 `json:"eta_seconds"`
+}
+
+// ETA returns the estimated time to the end of the window and whether it
+// is known.
+func (s *Status) ETA() (time.Duration, bool) {
+	if s.ETASeconds == nil {
+		return 0, false
+	}
+	return time.Duration(*s.ETASeconds * float64(time.Second)), true
+}
+
+// Sample is one progress observation.
+type Sample struct {
+	At       time.Time `json:"at"`
+	Consumed int64     `json:"consumed"`
+}
+
+// Estimate sets Rate and ETA from an earlier sample (nil: only "done" is
+// known).
+func (s *Status) Estimate(prev *Sample) {
+	s.Rate, s.ETASeconds = 0, nil
+	left := max(s.Window-s.Consumed, 0)
+	if left == 0 {
+		z := 0.0
+		s.ETASeconds = &z
+	}
+	if prev == nil {
+		return
+	}
+	dt := s.At.Sub(prev.At).Seconds()
+	if dt <= 0 || s.Consumed < prev.Consumed {
+		return
+	}
+	s.Rate = float64(s.Consumed-prev.Consumed) / dt
+	if s.Rate > 0 && left > 0 {
+		eta := float64(left) / s.Rate
+		s.ETASeconds = &eta
+	}
+}
+
+// ReplayStatus compares the replay group with its live group now. It only
+// reads the cluster.
+func ReplayStatus(ctx context.Context, cl Cluster, r *Replay, now time.Time) (*Status, error) {
+	if err := checkCluster(cl, r); err != nil {
+		return nil, err
+	}
+	s := &Status{Name: r.Name, Group: r.Group, State: r.State, Partial: r.Partial, At: now.UTC()}
+	var err error
+	if s.ReplayGroupState, s.ReplayMembers, _, err = cl.GroupState(ctx, r.Name); err != nil {
+		return nil, err
+	}
+	if s.LiveGroupState, s.LiveMembers, _, err = cl.GroupState(ctx, r.Group); err != nil {
+		return nil, err
+	}
+	rc, err := cl.CommittedOffsets(ctx, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	lc, err := cl.CommittedOffsets(ctx, r.Group)
+	if err != nil {
+		return nil, err
+	}
+	marks := map[string]map[int32][2]int64{}
+	s.CaughtUp = len(r.Partitions) > 0
+	for _, rp := range r.Partitions {
+		wm, ok := marks[rp.Topic]
+		if !ok {
+			if wm, err = cl.Watermarks(ctx, rp.Topic); err != nil {
+				return nil, err
+			}
+			marks[rp.Topic] = wm
+		}
+		ps := PartitionStatus{Topic: rp.Topic, Partition: rp.Partition, Start: rp.Start, WindowEnd: rp.WindowEnd,
+			HighWatermark: wm[rp.Partition][1], Replay: -1, Live: -1, ReplayLag: -1, LiveLag: -1,
+			Window: max(rp.WindowEnd-rp.Start, 0)}
+		if v, ok := lookup(rc, rp.Topic, rp.Partition); ok {
+			ps.Replay = v
+			ps.ReplayLag = max(ps.HighWatermark-v, 0)
+			ps.Consumed = min(max(v, rp.Start), rp.WindowEnd) - rp.Start
+			s.ReplayLag += ps.ReplayLag
+		}
+		if v, ok := lookup(lc, rp.Topic, rp.Partition); ok {
+			ps.Live = v
+			ps.LiveLag = max(ps.HighWatermark-v, 0)
+			s.LiveLag += ps.LiveLag
+		}
+		// Caught up: through the whole window, and now no further behind
+		// than the live group (or at the end). A replay that starts ahead
+		// of a lagging live group is not caught up before it has read its
+		// window.
+		ps.CaughtUp = ps.Replay >= rp.WindowEnd && (ps.ReplayLag == 0 || (ps.LiveLag >= 0 && ps.ReplayLag <= ps.LiveLag))
+		s.CaughtUp = s.CaughtUp && ps.CaughtUp
+		s.Window += ps.Window
+		s.Consumed += ps.Consumed
+		s.Partitions = append(s.Partitions, ps)
+	}
+	if s.Window > 0 {
+		s.Progress = float64(s.Consumed) / float64(s.Window)
+	} else {
+		s.Progress = 1
+	}
+	s.Estimate(nil)
+	return s, nil
+}
+
+// LoadSample returns the replay's last saved progress sample (nil: none).
+func LoadSample(dir, name string) *Sample {
+	b, err := os.ReadFile(samplePath(dir, name))
+	if err != nil {
+		return nil
+	}
+	var s Sample
+	if json.Unmarshal(b, &s) != nil || s.At.IsZero() {
+		return nil
+	}
+	return &s
+}
+
+// SaveSample stores a progress sample for the next status's rate.
+func SaveSample(dir, name string, s Sample) error {
+	if _, err := os.Stat(replayPath(dir, name)); err != nil {
+		return nil // the replay is gone: nothing to keep
+	}
+	return writeJSONAtomic(samplePath(dir, name), s)
+}
+
+// Tracker turns successive statuses into a rate over a sliding window
+// (for views that poll).
+type Tracker struct {
+	// Span is how far back the rate looks (default 30s).
+	Span    time.Duration
+	samples []Sample
+}
+
+// Observe records s and sets its Rate and ETA.
+func (t *Tracker) Observe(s *Status) {
+	span := t.Span
+	if span <= 0 {
+		span = 30 * time.Second
+	}
+	cur := Sample{At: s.At, Consumed: s.Consumed}
+	// A consumed count going back (replay group reset) restarts the window.
+	if n := len(t.samples); n > 0 && cur.Consumed < t.samples[n-1].Consumed {
+		t.samples = t.samples[:0]
+	}
+	t.samples = append(t.samples, cur)
+	i := 0
+	for i < len(t.samples)-2 && cur.At.Sub(t.samples[i+1].At) >= span {
+		i++
+	}
+	t.samples = t.samples[i:]
+	if len(t.samples) > 1 {
+		first := t.samples[0]
+		s.Estimate(&first)
+	} else {
+		s.Estimate(nil)
+	}
+}
+
+// notCaughtUp explains the partitions that have not caught up.
+func notCaughtUp(s *Status) []string {
+	var out []string
+	for _, p := range s.Partitions {
+		if p.CaughtUp {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s/%d: replay at %s of window end %d, replay lag %s, live lag %s",
+			p.Topic, p.Partition, offText(p.Replay), p.WindowEnd, offText(p.ReplayLag), offText(p.LiveLag)))
+	}
+	return out
+}
+
+// Cutover ends a replay once it has caught up (on every partition it has
+// read its whole window and its lag is 0 or no more than the live
+// group's):
+//
+//   - CutoverCopy copies the replay group's offsets onto the live group.
+//     Every live-group guard applies: the live group has no members, the
+//     operator answered the idempotency question (and typed the group
+//     name for "no"), and the audit trail is writable. The replay group
+//     must have no members either (its position is final), and is deleted
+//     afterwards.
+//   - CutoverKeep keeps the replay group as the group in use; the live
+//     group is no longer used and is deleted, only when it has no members
+//     (its offsets are kept in the audit trail).
+//
+// Both are audited; a deletion gets its own entry.
+func Cutover(ctx context.Context, cl Cluster, env Env, name, mode string, conf Confirmations) ([]*AuditEntry, error) {
+	if mode != CutoverCopy && mode != CutoverKeep {
+		return nil, fmt.Errorf("cut-over mode %q: want copy or keep", mode)
+	}
+	if err := env.check(); err != nil {
+		return nil, err
+	}
+	r, err := LoadReplay(env.DataDir, name)
+	if err != nil {
+		return nil, err
+	}
+	if r.State != StateRunning {
+		return nil, refuse(GuardState, fmt.Sprintf("replay %q was already cut over (%s)", name, r.State))
+	}
+	if err := checkCluster(cl, r); err != nil {
+		return nil, err
+	}
+	if err := cl.CheckWrite(); err != nil {
+		return nil, err
+	}
+	entry := &AuditEntry{Time: env.now().UTC(), Actor: env.actor(), Cluster: cl.Addr(), Kind: AuditCutover,
+		Group: r.Group, Source: r.Group, Replay: r.Name, Scenario: r.Scenario, Mode: mode, Partial: r.Partial, Confirmations: conf}
+	var copied Offsets
+	err = func() error {
+		if mode == CutoverCopy {
+			if err := CheckConfirmations(r.Group, conf); err != nil {
+				return err
+			}
+		}
+		if err := checkAuditWritable(env.DataDir); err != nil {
+			return err
+		}
+		st, err := ReplayStatus(ctx, cl, r, env.now())
+		if err != nil {
+			return err
+		}
+		if !st.CaughtUp {
+			return refuse(GuardCaughtUp, fmt.Sprintf("replay %q has not caught up with live group %q (replay lag %d, live lag %d); cut over once it has", r.Name, r.Group, st.ReplayLag, st.LiveLag),
+				notCaughtUp(st)...)
+		}
+		keys := r.Starts()
+		live, err := cl.CommittedOffsets(ctx, r.Group)
+		if err != nil {
+			return err
+		}
+		live = restrict(live, keys)
+		if mode == CutoverKeep {
+			entry.Partitions = auditPartitions(live, nil)
+			if err := CheckGroupInactive(ctx, cl, r.Group, "live group"); err != nil {
+				return err
+			}
+			entry.Time = env.now().UTC()
+			if err := cl.DeleteGroup(ctx, r.Group); err != nil && !isUnknownGroup(err) {
+				return err
+			}
+			return nil
+		}
+		if err := CheckGroupInactive(ctx, cl, r.Name, "replay group"); err != nil {
+			return err
+		}
+		rc, err := cl.CommittedOffsets(ctx, r.Name)
+		if err != nil {
+			return err
+		}
+		copied = restrict(rc, keys)
+		if missing := missingKeys(copied, keys); len(missing) > 0 {
+			return fmt.Errorf("replay group %q has no committed offset on %s", r.Name, strings.Join(missing, ", "))
+		}
+		entry.Partitions = auditPartitions(live, copied)
+		// Last, closest to the write.
+		if err := CheckGroupInactive(ctx, cl, r.Group, "live group"); err != nil {
+			return err
+		}
+		entry.Time = env.now().UTC()
+		return cl.CommitGroupOffsets(ctx, r.Group, copied)
+	}()
+	entry.Result = resultOf(err)
+	entries := []*AuditEntry{entry}
+	if aerr := AppendAudit(env.DataDir, entry); aerr != nil && err == nil {
+		err = fmt.Errorf("cut-over of %q done, but the audit trail could not be written: %w", name, aerr)
+	}
+	if entry.Result != "ok" {
+		return entries, err
+	}
+	r.CutoverAt = env.now().UTC()
+	if mode == CutoverKeep {
+		r.State = StatePromoted
+	} else {
+		r.State = StateCopied
+	}
+	if serr := SaveReplay(env.DataDir, r); serr != nil && err == nil {
+		err = fmt.Errorf("cut-over of %q done, but its metadata could not be saved: %w", name, serr)
+	}
+	if mode == CutoverCopy {
+		// The replay group is no longer used: delete it (only without
+		// members; re-checked inside).
+		del, derr := deleteGroupAudited(ctx, cl, env, r, r.Name, copied)
+		if del != nil {
+			entries = append(entries, del)
+		}
+		if derr != nil && err == nil {
+			err = fmt.Errorf("cut-over of %q done (offsets copied onto %q), but the replay group was not deleted: %w; delete it later with `rewind replay delete %s`", name, r.Group, derr, name)
+		}
+	}
+	return entries, err
+}
+
+func missingKeys(have, want Offsets) []string {
+	var out []string
+	for _, tp := range sortedTPs(want) {
+		if _, ok := lookup(have, tp.Topic, tp.Partition); !ok {
+			out = append(out, tp.String())
+		}
+	}
+	return out
+}
+
+// isUnknownGroup: deleting a group that is already gone is not a failure.
+func isUnknownGroup(err error) bool { return errors.Is(err, backend.ErrUnknownGroup) }
+
+// deleteGroupAudited deletes group (the replay's) when it has no members,
+// and audits it.
+func deleteGroupAudited(ctx context.Context, cl Cluster, env Env, r *Replay, group string, before Offsets) (*AuditEntry, error) {
+	entry := &AuditEntry{Time: env.now().UTC(), Actor: env.actor(), Cluster: cl.Addr(), Kind: AuditDelete,
+		Group: group, Source: r.Group, Replay: r.Name, Scenario: r.Scenario, Partial: r.Partial}
+	err := func() error {
+		if err := checkAuditWritable(env.DataDir); err != nil {
+			return err
+		}
+		if before == nil {
+			c, err := cl.CommittedOffsets(ctx, group)
+			if err != nil {
+				return err
+			}
+			before = c
+		}
+		entry.Partitions = auditPartitions(before, nil)
+		if err := CheckGroupInactive(ctx, cl, group, "replay group"); err != nil {
+			return err
+		}
+		entry.Time = env.now().UTC()
+		if err := cl.DeleteGroup(ctx, group); err != nil && !isUnknownGroup(err) {
+			return err
+		}
+		return nil
+	}()
+	entry.Result = resultOf(err)
+	if aerr := AppendAudit(env.DataDir, entry); aerr != nil && err == nil {
+		return entry, fmt.Errorf("group %q was deleted, but the audit trail could not be written: %w", group, aerr)
+	}
+	return entry, err
+}
+
+// DeleteReplay deletes a replay group and its metadata: refused while the
+// group has members, under --read-only, and for a promoted replay (cut-over
+// keep made it the group in use). Audited.
+func DeleteReplay(ctx context.Context, cl Cluster, env Env, name string) (*AuditEntry, error) {
+	if err := env.check(); err != nil {
+		return nil, err
+	}
+	r, err := LoadReplay(env.DataDir, name)
+	if err != nil {
+		return nil, err
+	}
+	if r.State == StatePromoted {
+		return nil, refuse(GuardState, fmt.Sprintf("replay %q was kept by cut-over: group %q is now the group in use, not a replay", name, name))
+	}
+	if err := checkCluster(cl, r); err != nil {
+		return nil, err
+	}
+	if err := cl.CheckWrite(); err != nil {
+		return nil, err
+	}
+	entry, err := deleteGroupAudited(ctx, cl, env, r, r.Name, nil)
+	if err != nil {
+		return entry, err
+	}
+	return entry, removeReplay(env.DataDir, name)
+}

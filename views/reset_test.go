@@ -1,0 +1,161 @@
+package views
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/replay"
+)
+
+// resetWorld: orders, 2 partitions x 30 records, orders/1 below 10
+// deleted (as retention would); group g committed at 20 on both, stopped.
+func resetWorld(t *testing.T) (*Env, *kgo.Client, string) {
+	t.Helper()
+	env, cl := testEnv(t, "dark")
+	createTopic(t, cl, "orders", 2, nil)
+	base := time.Now().Add(-time.Hour)
+	for p := int32(0); p < 2; p++ {
+		seq(t, cl, "orders", p, 30, base, time.Second)
+	}
+	adm := kadm.NewClient(cl)
+	commitAt(t, adm, "g", "orders", map[int32]int64{0: 20, 1: 20})
+	del := kadm.Offsets{}
+	del.Add(kadm.Offset{Topic: "orders", Partition: 1, At: 10})
+	if resp, err := adm.DeleteRecords(context.Background(), del); err != nil || resp.Error() != nil {
+		t.Fatalf("delete records: %v %v", err, resp.Error())
+	}
+	return env, cl, t.TempDir()
+}
+
+func committedOf(t *testing.T, env *Env, group string) replay.Offsets {
+	t.Helper()
+	o, err := env.Cluster.CommittedOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// The default path in the TUI: choose a scenario, review the plan, name
+// the replay group, then follow it beside the live group until it catches
+// up. The live group is not touched.
+func TestResetScreenReplayFlow(t *testing.T) {
+	goroutinesSettle(t)
+	old := replayPollEvery
+	replayPollEvery = 100 * time.Millisecond
+	t.Cleanup(func() { replayPollEvery = old })
+	env, _, dir := resetWorld(t)
+	before := committedOf(t, env, "g")
+
+	h := startApp(t, env, NewReset(env, dir, "g"), 120, 32)
+	h.waitText(t, "Reprocess group g", "replay beside the live group", "> to-earliest")
+	h.keys("enter")
+	s := h.waitText(t, "Replay plan: new group beside live group g", "to-earliest", "LIVE", "TARGET", "✓ live-untouched", "enter: create the replay group")
+	lineHas(t, s, "orders", "0", "20", "0", "0", "30", "-20", "20")
+	lineHas(t, s, "orders", "1", "20", "10", "10", "30", "-10", "10")
+	h.keys("enter")
+	h.waitText(t, "replay group name:", "g.replay.")
+	h.keys("enter")
+	s = h.waitText(t, "Replay g.replay.", "LIVE g", "REPLAY g.replay.", "progress", "0/50", "waiting: no consumer on the replay group")
+	if !reflect.DeepEqual(committedOf(t, env, "g"), before) {
+		t.Fatal("the live group was touched")
+	}
+	rs, err := replay.ListReplays(dir)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("replays: %v %v", rs, err)
+	}
+	if got := committedOf(t, env, rs[0].Name); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 0, 1: 10}}) {
+		t.Fatalf("replay group: %v", got)
+	}
+	assertNoEscapes(t, "replay status", s)
+
+	// A second instance of the application runs on the replay group.
+	joinAndCommit(t, env, rs[0].Name, "orders", 2, 30)
+	h.waitText(t, "50/50", "100.0%", "✓ CAUGHT UP", "rewind replay cutover "+rs[0].Name)
+	es, _ := replay.ReadAudit(dir)
+	if len(es) != 1 || es[0].Kind != replay.AuditReplayCreate || es[0].Result != "ok" {
+		t.Fatalf("audit: %+v", es)
+	}
+}
+
+// Resetting the live group from the TUI: the window guard, partial, the
+// idempotency answer (unknown refused) and the typed group name.
+func TestResetScreenGuards(t *testing.T) {
+	goroutinesSettle(t)
+	env, _, dir := resetWorld(t)
+	h := startApp(t, env, NewReset(env, dir, "g"), 120, 32)
+	h.waitText(t, "Reprocess group g")
+	h.keys("m")
+	h.waitText(t, "reset the live group's offsets")
+
+	// to-offset 5: orders/1 starts at 10, the window expired.
+	h.keys("down", "down", "enter")
+	h.waitText(t, "offset:")
+	h.typeText("5")
+	h.keys("enter")
+	h.waitText(t, "Reset plan for group g", "to-offset 5", "clamped-start,EXPIRED", "✗ window", "needs offset 5 but the log starts at 10")
+	h.keys("enter")
+	h.waitText(t, "press p to replay what is left (PARTIAL)")
+	if !reflect.DeepEqual(committedOf(t, env, "g"), replay.Offsets{"orders": {0: 20, 1: 20}}) {
+		t.Fatal("offsets changed")
+	}
+
+	// p: replay what is left, labelled partial.
+	h.keys("p")
+	h.waitText(t, "PARTIAL: 1 partition(s) replay only what retention left", "EXPIRED,PARTIAL", "? sink-idempotent")
+	h.keys("enter")
+	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
+	h.typeText("maybe")
+	h.keys("enter")
+	h.waitText(t, "answer yes or no (unknown is refused)")
+	backspace(h, 5)
+	h.typeText("no")
+	h.keys("enter")
+	h.waitText(t, "Type the group name to confirm:")
+	h.typeText("h")
+	h.keys("enter")
+	h.waitText(t, "does not match the group name")
+	backspace(h, 1)
+	h.typeText("g")
+	h.keys("enter")
+	h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s) (PARTIAL")
+	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 5, 1: 10}}) {
+		t.Fatalf("offsets: %v", got)
+	}
+	es, _ := replay.ReadAudit(dir)
+	if len(es) != 1 || !es[0].Partial || es[0].Confirmations != (replay.Confirmations{SinkIdempotent: "no", Confirm: "g"}) {
+		t.Fatalf("audit: %+v", es)
+	}
+
+	// The audit screen shows it.
+	a := startApp(t, env, NewAudit(env, dir), 120, 24)
+	a.waitText(t, "1 change(s)", "reset", "to-offset 5", "PARTIAL", "ok", "orders/0  20 → 5", "orders/1  20 → 10", "idempotent no")
+}
+
+// An active group is refused in the TUI with its state and member count.
+func TestResetScreenActiveGroupRefused(t *testing.T) {
+	goroutinesSettle(t)
+	env, _, dir := resetWorld(t)
+	joinAndCommit(t, env, "g-live", "orders", 2, 30, kgo.ServerSideBalancer())
+	h := startApp(t, env, NewReset(env, dir, "g-live"), 140, 32)
+	h.keys("m", "enter")
+	h.waitText(t, "Reset plan for group g-live", "KIP-848", "✗ group-inactive", "1 member")
+	h.keys("enter")
+	h.waitText(t, "✗ refused: group g-live is active: state Stable, 1 member(s)")
+	if strings.Contains(h.text(), "idempotent? (yes/no)") {
+		t.Fatal("asked the idempotency question of an active group")
+	}
+}
+
+func backspace(h *harness, n int) {
+	for range n {
+		h.tm.Send(tea.KeyPressMsg{Code: tea.KeyBackspace})
+	}
+}
