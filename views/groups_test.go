@@ -334,3 +334,19 @@ func BenchmarkLagObserve(b *testing.B) {
 		_ = m.observe(gls, nil, now, "")
 	}
 }
+
+// From the topics screen, `c` answers "who consumes this topic".
+func TestTopicsConsumersKey(t *testing.T) {
+	goroutinesSettle(t)
+	env, _ := lagWorld(t)
+	h := startApp(t, env, NewTopics(env), 100, 24)
+	h.waitText(t, "orders", "payments")
+	h.keys("/")
+	h.typeText("orders")
+	h.keys("enter", "c")
+	s := h.waitText(t, "consumers of orders", "g-live", "g-empty")
+	if strings.Contains(s, "g-lost") {
+		t.Fatalf("g-lost consumes payments, not orders:\n%s", s)
+	}
+	h.quit(t)
+}
