@@ -48,6 +48,7 @@ type CLI struct {
 	Lag     LagCmd     `cmd:"" help:"Per-partition lag of consumer groups."`
 	Reset   ResetCmd   `cmd:"" help:"Plan (dry run) and, with --execute, apply a change of a group's offsets behind guards."`
 	Replay  ReplayCmd  `cmd:"" help:"Isolated replay groups beside the live group: start, list, status, cutover, delete."`
+	Project ProjectCmd `cmd:"" help:"Projections: rebuild a view of topics in an isolated group, diff two runs, publish, export."`
 }
 
 func buildVersion() string {

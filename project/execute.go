@@ -1,0 +1,576 @@
+package project
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/backend"
+)
+
+// maxCache bounds the keys kept in memory between checkpoints; past it the
+// (clean) cache is dropped and keys are read back from Pebble.
+const maxCache = 100_000
+
+type runner struct {
+	cl  *backend.Cluster
+	c   *Compiled
+	m   *Meta
+	o   Options
+	st  *store
+	agg string
+
+	start, target map[tp]int64
+	next          map[tp]int64
+	changedOff    map[tp]bool
+	done          map[tp]bool
+	order         []tp
+
+	cache   map[string]*cell
+	scratch *big.Float
+	dirty   []string
+	stats   Stats
+
+	lastProgress time.Time
+	lastMeta     time.Time
+	lastCommit   time.Time
+	rateAt       time.Time
+	rateDone     int64
+	rate         float64
+}
+
+func execute(ctx context.Context, cl *backend.Cluster, c *Compiled, m *Meta, o Options) (*Meta, error) {
+	st, err := openStore(statePath(o.DataDir, m.ID), true)
+	if err != nil {
+		return nil, fmt.Errorf("projection run %q: %w", m.ID, err)
+	}
+	defer st.Close()
+	r := &runner{cl: cl, c: c, m: m, o: o, st: st, agg: c.Spec.Aggregate,
+		start: map[tp]int64{}, target: map[tp]int64{}, changedOff: map[tp]bool{}, done: map[tp]bool{},
+		cache: map[string]*cell{}}
+	if r.o.MaxPoll <= 0 {
+		r.o.MaxPoll = 20000
+	}
+	if r.o.ProgressEvery <= 0 {
+		r.o.ProgressEvery = 250 * time.Millisecond
+	}
+	m.Status, m.Error, m.PID, m.Finished = StatusRunning, "", os.Getpid(), nil
+	m.Updated = o.now().UTC()
+	if err := saveMeta(o.DataDir, m); err != nil {
+		return nil, err
+	}
+	err = r.run(ctx)
+	r.emit(true)
+	m.PID = 0
+	m.Updated = o.now().UTC()
+	switch {
+	case err != nil:
+		m.Status, m.Error = StatusFailed, err.Error()
+	case ctx.Err() != nil:
+		m.Status = StatusStopped
+	default:
+		m.Status = StatusDone
+		t := m.Updated
+		m.Finished = &t
+	}
+	if serr := saveMeta(o.DataDir, m); serr != nil && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return m, fmt.Errorf("projection run %q: %w", m.ID, err)
+	}
+	return m, nil
+}
+
+func (r *runner) live() bool { return r.m.Until == UntilLive }
+
+func (r *runner) run(ctx context.Context) error {
+	db := r.st.db
+	offs, err := readOffsets(db)
+	if err != nil {
+		return fmt.Errorf("read checkpoint: %w", err)
+	}
+	if b, ok, err := get(db, keyStats); err != nil {
+		return fmt.Errorf("read checkpoint: %w", err)
+	} else if ok {
+		if err := json.Unmarshal(b, &r.stats); err != nil {
+			return fmt.Errorf("read checkpoint: corrupt stats: %w", err)
+		}
+	}
+	r.next = map[tp]int64{}
+	for _, pm := range r.m.Partitions {
+		k := tp{pm.Topic, pm.Partition}
+		r.order = append(r.order, k)
+		r.start[k], r.target[k] = pm.Start, pm.Target
+		r.next[k] = pm.Start
+		if o, ok := offs[k]; ok {
+			r.next[k] = o
+		}
+	}
+	// The expired-window guard, again: retention may have moved since the
+	// plan or since the run was killed.
+	if err := r.recheckWindow(ctx); err != nil {
+		return err
+	}
+	assign := map[string]map[int32]kgo.Offset{}
+	for _, k := range r.order {
+		if !r.live() && r.next[k] >= r.target[k] {
+			r.done[k] = true
+			continue
+		}
+		if assign[k.Topic] == nil {
+			assign[k.Topic] = map[int32]kgo.Offset{}
+		}
+		assign[k.Topic][k.Partition] = kgo.NewOffset().At(r.next[k])
+	}
+	r.rateAt = r.o.now()
+	r.rateDone = r.doneTotal()
+	r.emit(false)
+	if len(assign) == 0 {
+		return nil
+	}
+	client, err := kgo.NewClient(
+		kgo.SeedBrokers(r.cl.Brokers()...),
+		kgo.ClientID("rewind-projection"),
+		kgo.DialTimeout(r.cl.Timeout()),
+		kgo.ConsumePartitions(assign),
+		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
+		kgo.FetchMaxBytes(16<<20),
+		kgo.FetchMaxPartitionBytes(8<<20),
+		kgo.FetchMaxWait(200*time.Millisecond),
+	)
+	if err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	defer client.Close()
+	idle := 0
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		fs := client.PollRecords(pctx, r.o.MaxPoll)
+		cancel()
+		if ctx.Err() != nil {
+			return nil // uncommitted work is dropped: resume from the checkpoint
+		}
+		var ferr error
+		fs.EachError(func(t string, p int32, err error) {
+			if ferr != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			if errors.Is(err, kerr.OffsetOutOfRange) {
+				ferr = fmt.Errorf("%w: %s/%d: offset %d is no longer in the log (retention deleted records while the run was going)", ErrWindowExpired, t, p, r.next[tp{t, p}])
+				return
+			}
+			ferr = fmt.Errorf("consume %s/%d: %w", t, p, err)
+		})
+		if ferr != nil {
+			return ferr
+		}
+		n := 0
+		var pause map[string][]int32
+		var aerr error
+		fs.EachPartition(func(fp kgo.FetchTopicPartition) {
+			k := tp{fp.Topic, fp.Partition}
+			for _, rec := range fp.Records {
+				if aerr != nil || r.done[k] {
+					return
+				}
+				if !r.live() && rec.Offset >= r.target[k] {
+					break
+				}
+				if rec.Offset < r.next[k] {
+					continue
+				}
+				r.apply(rec)
+				r.next[k] = rec.Offset + 1
+				r.changedOff[k] = true
+				n++
+				if r.o.hook != nil {
+					r.o.hook("record", r.stats.Records)
+					if ctx.Err() != nil {
+						aerr = ctx.Err()
+						return
+					}
+				}
+			}
+			if !r.live() && !r.done[k] && (r.next[k] >= r.target[k] || (len(fp.Records) > 0 && fp.Records[len(fp.Records)-1].Offset >= r.target[k])) {
+				// Past the last record of the window (compaction may
+				// have removed the records right below the target).
+				r.next[k] = max(r.next[k], r.target[k])
+				r.changedOff[k] = true
+				r.done[k] = true
+				if pause == nil {
+					pause = map[string][]int32{}
+				}
+				pause[k.Topic] = append(pause[k.Topic], k.Partition)
+			}
+		})
+		if aerr != nil {
+			return nil // killed mid-batch: nothing of it is checkpointed
+		}
+		if pause != nil {
+			client.PauseFetchPartitions(pause)
+		}
+		if n == 0 && len(r.changedOff) == 0 {
+			idle++
+			if !r.live() && idle >= 3 {
+				// The records below some targets are gone (compaction or
+				// transaction markers): nothing more will come.
+				for _, k := range r.order {
+					if !r.done[k] {
+						r.next[k], r.changedOff[k], r.done[k] = r.target[k], true, true
+					}
+				}
+			}
+		} else {
+			idle = 0
+		}
+		if err := r.checkpoint(ctx); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.emit(false)
+		if !r.live() && len(r.done) == len(r.order) {
+			r.commitGroup(ctx, true)
+			return nil
+		}
+	}
+}
+
+func (r *runner) recheckWindow(ctx context.Context) error {
+	var expired []string
+	for _, t := range r.m.Topics {
+		wm, err := r.cl.Watermarks(ctx, t)
+		if err != nil {
+			return err
+		}
+		for _, k := range r.order {
+			if k.Topic != t || (!r.live() && r.next[k] >= r.target[k]) {
+				continue
+			}
+			w, ok := wm[k.Partition]
+			if !ok {
+				return fmt.Errorf("%s/%d no longer exists", t, k.Partition)
+			}
+			if lo := w[0]; r.next[k] < lo {
+				expired = append(expired, fmt.Sprintf("%s/%d: resumes at offset %d but the log starts at %d: %d records were deleted by retention",
+					t, k.Partition, r.next[k], lo, lo-r.next[k]))
+				if r.o.AllowPartial {
+					r.next[k], r.changedOff[k] = lo, true
+				}
+			}
+		}
+	}
+	if len(expired) == 0 {
+		return nil
+	}
+	if !r.o.AllowPartial {
+		return fmt.Errorf("%w on %d partition(s): replaying what is left is a separate choice (--allow-partial), labelled partial: %s",
+			ErrWindowExpired, len(expired), joinSemi(expired))
+	}
+	r.m.Partial = true
+	return saveMeta(r.o.DataDir, r.m)
+}
+
+func joinSemi(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "; "
+		}
+		out += x
+	}
+	return out
+}
+
+// load returns the cell of key, from the cache or the store.
+func (r *runner) load(key string) (*cell, error) {
+	if c, ok := r.cache[key]; ok {
+		return c, nil
+	}
+	c := &cell{}
+	db := r.st.db
+	row, ok, err := get(db, rowKey(key))
+	if err != nil {
+		return nil, err
+	}
+	c.exists = ok
+	switch r.agg {
+	case AggLatest:
+		c.row = row
+	case AggCount:
+		if ok {
+			c.count, _ = strconv.ParseInt(string(row), 10, 64)
+		}
+	case AggMin:
+		if ok {
+			c.min, _ = strconv.ParseFloat(string(row), 64)
+		}
+	case AggMax:
+		if ok {
+			c.max, _ = strconv.ParseFloat(string(row), 64)
+		}
+	}
+	if r.agg == AggLatest || r.agg == AggSum || r.agg == AggAvg {
+		sb, ok, err := get(db, stateKey(key))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := decodeState(r.agg, sb, c); err != nil {
+				return nil, fmt.Errorf("key %q: %w", key, err)
+			}
+		} else if r.agg != AggLatest {
+			c.sum = newSum()
+		}
+	}
+	r.cache[strings.Clone(key)] = c
+	return c, nil
+}
+
+func (r *runner) touch(key string, c *cell) {
+	if !c.dirty {
+		c.dirty = true
+		r.dirty = append(r.dirty, key)
+	}
+}
+
+func (r *runner) apply(rec *kgo.Record) {
+	r.stats.Records++
+	out, key, num, stored, err := r.c.eval(rec)
+	if err != nil {
+		r.stats.Errors++
+		if r.stats.FirstError == "" {
+			r.stats.FirstError = fmt.Sprintf("%s/%d@%d: %v", rec.Topic, rec.Partition, rec.Offset, err)
+		}
+		return
+	}
+	switch out {
+	case outInvalid:
+		r.stats.Invalid++
+		return
+	case outSkip:
+		if rec.Value == nil {
+			r.stats.Tombstones++
+		} else {
+			r.stats.Filtered++
+		}
+		return
+	}
+	c, err := r.load(key)
+	if err != nil {
+		r.stats.Errors++
+		if r.stats.FirstError == "" {
+			r.stats.FirstError = fmt.Sprintf("%s/%d@%d: state: %v", rec.Topic, rec.Partition, rec.Offset, err)
+		}
+		return
+	}
+	was := c.exists
+	if out == outTombstone {
+		r.stats.Tombstones++
+		pos := recPos{TS: rec.Timestamp.UnixMilli(), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+		if c.hasPos && !pos.newer(c.pos) {
+			return
+		}
+		c.exists, c.row, c.pos, c.hasPos = false, nil, pos, true
+		r.touch(key, c)
+		r.stats.Applied++
+		r.stats.Rows += rowsDelta(was, c.exists)
+		return
+	}
+	switch r.agg {
+	case AggLatest:
+		pos := recPos{TS: rec.Timestamp.UnixMilli(), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+		if c.hasPos && !pos.newer(c.pos) {
+			return
+		}
+		c.row = append(c.row[:0:0], stored...)
+		c.pos, c.hasPos = pos, true
+	case AggCount:
+		c.count++
+	case AggSum, AggAvg:
+		if r.scratch == nil {
+			r.scratch = newSum()
+		}
+		c.sum.Add(c.sum, r.scratch.SetFloat64(num))
+		c.count++
+	case AggMin:
+		if !c.exists || num < c.min {
+			c.min = num
+		}
+	case AggMax:
+		if !c.exists || num > c.max {
+			c.max = num
+		}
+	}
+	c.exists = true
+	r.touch(key, c)
+	r.stats.Applied++
+	r.stats.Rows += rowsDelta(was, c.exists)
+}
+
+func rowsDelta(was, is bool) int64 {
+	switch {
+	case !was && is:
+		return 1
+	case was && !is:
+		return -1
+	}
+	return 0
+}
+
+// checkpoint writes the dirty rows, their state, the consumed offsets and
+// the counters in one batch, committed with Sync.
+func (r *runner) checkpoint(ctx context.Context) error {
+	if len(r.dirty) == 0 && len(r.changedOff) == 0 {
+		return nil
+	}
+	if r.o.hook != nil {
+		r.o.hook("commit", r.stats.Records)
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	b := r.st.db.NewBatch()
+	defer b.Close()
+	for _, key := range r.dirty {
+		c := r.cache[key]
+		if c.exists {
+			if err := b.Set(rowKey(key), rowJSON(r.agg, c), nil); err != nil {
+				return err
+			}
+		} else if err := b.Delete(rowKey(key), nil); err != nil {
+			return err
+		}
+		if s := encodeState(r.agg, c); s != nil {
+			if err := b.Set(stateKey(key), s, nil); err != nil {
+				return err
+			}
+		}
+	}
+	for k := range r.changedOff {
+		if err := b.Set(offKey(k.Topic, k.Partition), binary.BigEndian.AppendUint64(nil, uint64(r.next[k])), nil); err != nil {
+			return err
+		}
+	}
+	sb, _ := json.Marshal(r.stats)
+	if err := b.Set(keyStats, sb, nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	for _, key := range r.dirty {
+		r.cache[key].dirty = false
+	}
+	r.dirty = r.dirty[:0]
+	clear(r.changedOff)
+	if len(r.cache) > maxCache {
+		clear(r.cache)
+	}
+	if r.o.hook != nil {
+		r.o.hook("committed", r.stats.Records)
+	}
+	r.commitGroup(ctx, false)
+	return nil
+}
+
+// commitGroup commits the checkpointed offsets to the run's isolated group,
+// best effort and at most once a second, so lag screens show the run. The
+// checkpoint in the state store, not the group, is what a resume reads.
+// Under --read-only nothing is committed.
+func (r *runner) commitGroup(ctx context.Context, force bool) {
+	now := time.Now()
+	if r.cl.ReadOnly() || (!force && now.Sub(r.lastCommit) < time.Second) {
+		return
+	}
+	r.lastCommit = now
+	offs := map[string]map[int32]int64{}
+	for _, k := range r.order {
+		if offs[k.Topic] == nil {
+			offs[k.Topic] = map[int32]int64{}
+		}
+		offs[k.Topic][k.Partition] = r.next[k]
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = r.cl.CommitGroupOffsets(cctx, r.m.Group, offs)
+}
+
+func (r *runner) doneTotal() int64 {
+	var d int64
+	for _, k := range r.order {
+		d += max(min(r.next[k], max(r.target[k], r.next[k]))-r.start[k], 0)
+	}
+	return d
+}
+
+func (r *runner) progress() Progress {
+	p := Progress{Stats: r.stats, Rows: r.stats.Rows, Rate: r.rate}
+	for _, k := range r.order {
+		pp := PartitionProgress{Topic: k.Topic, Partition: k.Partition, Next: r.next[k], Target: r.target[k],
+			Done: max(r.next[k]-r.start[k], 0), Total: max(r.target[k]-r.start[k], 0)}
+		if !r.live() {
+			pp.Done = min(pp.Done, pp.Total)
+		}
+		p.Done += min(pp.Done, pp.Total)
+		p.Total += pp.Total
+		p.Partitions = append(p.Partitions, pp)
+	}
+	sort.Slice(p.Partitions, func(i, j int) bool {
+		a, b := p.Partitions[i], p.Partitions[j]
+		if a.Topic != b.Topic {
+			return a.Topic < b.Topic
+		}
+		return a.Partition < b.Partition
+	})
+	if p.Rate > 0 && p.Total > p.Done {
+		p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
+	}
+	return p
+}
+
+func (r *runner) emit(final bool) {
+	now := r.o.now()
+	if !final && now.Sub(r.lastProgress) < r.o.ProgressEvery {
+		return
+	}
+	r.lastProgress = now
+	if dt := now.Sub(r.rateAt).Seconds(); dt >= 0.5 {
+		d := r.doneTotal()
+		inst := float64(d-r.rateDone) / dt
+		if r.rate == 0 {
+			r.rate = inst
+		} else {
+			r.rate = 0.5*r.rate + 0.5*inst
+		}
+		r.rateAt, r.rateDone = now, d
+	}
+	p := r.progress()
+	p.Final = final
+	if final || now.Sub(r.lastMeta) >= 2*time.Second {
+		r.lastMeta = now
+		cp := p
+		r.m.Progress = &cp
+		r.m.Updated = now.UTC()
+		if !final {
+			_ = saveMeta(r.o.DataDir, r.m)
+		}
+	}
+	if r.o.Progress != nil {
+		r.o.Progress(p)
+	}
+}
