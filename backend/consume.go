@@ -152,8 +152,8 @@ func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Re
 		kgo.ClientID(c.opts.ClientID),
 		kgo.DialTimeout(c.opts.Timeout),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{o.Topic: offs}),
-		kgo.FetchMaxBytes(64<<20),
-		kgo.FetchMaxPartitionBytes(8<<20),
+		kgo.FetchMaxBytes(16<<20),
+		kgo.FetchMaxPartitionBytes(4<<20),
 		kgo.FetchMaxWait(200*time.Millisecond),
 	)
 	if err != nil {
