@@ -24,6 +24,12 @@ import (
 // (clean) cache is dropped and keys are read back from Pebble.
 const maxCache = 100_000
 
+// Fetch buffer caps of a run's consumer (see bench/projection.sh).
+const (
+	fetchMaxBytes          = 5 << 20
+	fetchMaxPartitionBytes = 4 << 20
+)
+
 type runner struct {
 	cl  *backend.Cluster
 	c   *Compiled
@@ -147,8 +153,11 @@ func (r *runner) run(ctx context.Context) error {
 		kgo.DialTimeout(r.cl.Timeout()),
 		kgo.ConsumePartitions(assign),
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
-		kgo.FetchMaxBytes(16<<20),
-		kgo.FetchMaxPartitionBytes(8<<20),
+		// Bounded buffers: a fetch decodes into records several times its
+		// wire size, and the state lives in Pebble, not here.
+		kgo.FetchMaxBytes(fetchMaxBytes),
+		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
+		kgo.MaxConcurrentFetches(2),
 		kgo.FetchMaxWait(200*time.Millisecond),
 	)
 	if err != nil {
