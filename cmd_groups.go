@@ -374,8 +374,11 @@ func fmtMs(ms *int64, source string) string {
 		return "-"
 	}
 	s := ui.FormatAge(time.Duration(*ms) * time.Millisecond)
-	if source == backend.TimeLagEstimate {
+	switch source {
+	case backend.TimeLagEstimate:
 		s = "~" + s
+	case backend.TimeLagAtLeast:
+		s = ">" + s
 	}
 	return s
 }

@@ -27,7 +27,7 @@ var version = ""
 type Globals struct {
 	Brokers  []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers rewind runs its embedded log."`
 	DataDir  string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
-	Listen   string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log."`
+	Listen   string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
 	NoDemo   bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
 	ReadOnly bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
 	Theme    string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
@@ -183,7 +183,7 @@ func (e *runEnv) open(demo bool) (*session, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &session{cluster: c, label: "embedded (shared)"}, nil
+		return &session{cluster: c, label: "attached"}, nil
 	}
 	dir := g.DataDir
 	if dir == "" {

@@ -47,7 +47,7 @@ func ParseStart(s string, now time.Time) (Start, error) {
 		return Start{Kind: StartOffset, Offset: n}, nil
 	}
 	if strings.HasPrefix(s, "-") {
-		if d, err := time.ParseDuration(s[1:]); err == nil && d > 0 {
+		if d, err := parseDuration(s[1:]); err == nil && d > 0 {
 			return Start{Kind: StartTime, Time: now.Add(-d)}, nil
 		}
 	}
@@ -56,7 +56,26 @@ func ParseStart(s string, now time.Time) (Start, error) {
 			return Start{Kind: StartTime, Time: t}, nil
 		}
 	}
-	return Start{}, fmt.Errorf("bad start position %q: want earliest, latest, an offset, -N, an RFC3339 time or -DURATION like -15m", s)
+	return Start{}, fmt.Errorf("bad start position %q: want earliest, latest, an offset, -N, an RFC3339 time or -DURATION like -15m or -2d", s)
+}
+
+// parseDuration is time.ParseDuration plus a leading day count: "2d",
+// "1d12h" (operators think of retention in days).
+func parseDuration(s string) (time.Duration, error) {
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		days, err := strconv.ParseInt(s[:i], 10, 64)
+		if err != nil || days < 0 || days > 100000 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		var rest time.Duration
+		if i+1 < len(s) {
+			if rest, err = time.ParseDuration(s[i+1:]); err != nil {
+				return 0, err
+			}
+		}
+		return time.Duration(days)*24*time.Hour + rest, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // ResolveStart turns a Start into an offset per partition (nil parts = all

@@ -19,6 +19,8 @@ func TestParseStart(t *testing.T) {
 		"42":                   {Kind: StartOffset, Offset: 42},
 		"-10":                  {Kind: StartFromEnd, Offset: 10},
 		"-15m":                 {Kind: StartTime, Time: now.Add(-15 * time.Minute)},
+		"-2d":                  {Kind: StartTime, Time: now.Add(-48 * time.Hour)},
+		"-1d12h":               {Kind: StartTime, Time: now.Add(-36 * time.Hour)},
 		"2026-11-21T10:00:00Z": {Kind: StartTime, Time: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)},
 		"2026-11-21T10:00:00":  {Kind: StartTime, Time: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)},
 	}
@@ -28,7 +30,7 @@ func TestParseStart(t *testing.T) {
 			t.Errorf("ParseStart(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"yesterday", "-", "--5m", "12abc", "-0s"} {
+	for _, bad := range []string{"yesterday", "-", "--5m", "12abc", "-0s", "-xd", "-2dd"} {
 		if _, err := ParseStart(bad, now); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("ParseStart(%q) should fail naming the input, got %v", bad, err)
 		}
@@ -72,6 +74,17 @@ func TestAppendRecordJSON(t *testing.T) {
 	}
 	if len(got.Headers) != 2 || *got.Headers[0].Value != "abc" || got.Headers[1].Value != nil {
 		t.Fatalf("headers: %+v", got.Headers)
+	}
+	// Bidi overrides, zero-width and tag characters are escaped too, and
+	// still decode to the same string.
+	tricky := "a\u202eb\u2066c\u200bd\U000E0041e"
+	out = AppendRecordJSON(nil, &kgo.Record{Topic: "t", Value: []byte(tricky)})
+	if strings.ContainsAny(string(out), "\u202e\u2066\u200b\U000E0041") {
+		t.Fatalf("format characters leaked raw: %q", out)
+	}
+	var back struct{ Value string }
+	if err := json.Unmarshal(out, &back); err != nil || back.Value != tricky {
+		t.Fatalf("round trip: %q %v", back.Value, err)
 	}
 	null := AppendRecordJSON(nil, &kgo.Record{Topic: "t", Offset: -1})
 	if !strings.Contains(string(null), `"key":null,"value":null`) || !strings.Contains(string(null), `"offset":-1`) {

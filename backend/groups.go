@@ -767,6 +767,9 @@ var timeDecompressor = kgo.DefaultDecompressor()
 const (
 	TimeLagRecord   = "record"   // age of the record at the committed offset (exact)
 	TimeLagEstimate = "estimate" // that record is gone or unread: from high-watermark samples
+	// TimeLagAtLeast: the committed offset is below the log start; the oldest
+	// surviving record's age is a lower bound (the unread records were older).
+	TimeLagAtLeast = "at-least"
 )
 
 // TimeLag is how far behind a group is on a partition in wall-clock time.
@@ -788,6 +791,14 @@ func (p PartitionLag) TimeLag(now time.Time, times map[Position]time.Time, w *la
 	}
 	if t, ok := times[p.Position()]; ok {
 		return TimeLag{Lag: max(now.Sub(t), 0), Source: TimeLagRecord}
+	}
+	if p.Committed < p.LogStart {
+		// The record at the commit was deleted; the oldest record left is
+		// younger than it, so its age is a floor, and unlike an estimate from
+		// the produce rate it never goes down while the group is stopped.
+		if t, ok := times[Position{p.Topic, p.Partition, p.LogStart}]; ok {
+			return TimeLag{Lag: max(now.Sub(t), 0), Source: TimeLagAtLeast}
+		}
 	}
 	if w != nil {
 		if d, ok := w.TimeLag(p.Committed); ok {
@@ -825,6 +836,8 @@ func (c *Cluster) TimeLags(ctx context.Context, lags []GroupLag, known map[Posit
 		for _, p := range lags[i].Partitions {
 			if p.Err == "" && p.Committed >= 0 && p.Committed >= p.LogStart && p.Committed < p.HighWatermark {
 				pos = append(pos, p.Position())
+			} else if p.Err == "" && p.Committed >= 0 && p.Committed < p.LogStart && p.LogStart < p.HighWatermark {
+				pos = append(pos, Position{p.Topic, p.Partition, p.LogStart})
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package backend
 import (
 	"encoding/base64"
 	"time"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -86,7 +88,8 @@ const hexDigits = "0123456789abcdef"
 func appendJSONString(dst []byte, s string) []byte { return appendJSONBytes(dst, []byte(s)) }
 
 // appendJSONBytes writes valid UTF-8 b as a JSON string, escaping quotes,
-// backslashes, C0 controls and DEL, and U+2028/2029 (JS line separators).
+// backslashes, C0 controls and DEL, C1 controls, format characters (Cf) and
+// U+2028/2029.
 func appendJSONBytes(dst []byte, b []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -98,9 +101,17 @@ func appendJSONBytes(dst []byte, b []byte) []byte {
 		}
 		if c >= 0x80 {
 			r, size := utf8.DecodeRune(b[i:])
-			if r == '\u2028' || r == '\u2029' || (r >= 0x80 && r <= 0x9f) {
+			// C1 controls, JS line separators and format characters (bidi
+			// overrides, zero-width) are escaped: JSON lines are often read
+			// on a terminal, where they could reorder or hide text.
+			if r == '\u2028' || r == '\u2029' || (r >= 0x80 && r <= 0x9f) || unicode.Is(unicode.Cf, r) {
 				dst = append(dst, b[start:i]...)
-				dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+				if r > 0xffff { // tag characters: a surrogate pair
+					r1, r2 := utf16.EncodeRune(r)
+					dst = appendU(dst, r1)
+					r = r2
+				}
+				dst = appendU(dst, r)
 				i += size
 				start = i
 				continue
@@ -128,4 +139,8 @@ func appendJSONBytes(dst []byte, b []byte) []byte {
 	}
 	dst = append(dst, b[start:]...)
 	return append(dst, '"')
+}
+
+func appendU(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }

@@ -938,6 +938,8 @@ func timeLagNote(tl backend.TimeLag) string {
 	switch tl.Source {
 	case backend.TimeLagEstimate:
 		return " · time lag ~" + ui.FormatAge(tl.Lag) + " estimated from high-watermark samples (record at the committed offset is gone)"
+	case backend.TimeLagAtLeast:
+		return " · time lag >" + ui.FormatAge(tl.Lag) + ": the record at the committed offset was deleted; the oldest record left is this old"
 	case backend.TimeLagRecord:
 		if tl.Lag > 0 {
 			return " · time lag " + ui.FormatAge(tl.Lag) + ": age of the record at the committed offset"

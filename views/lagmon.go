@@ -341,6 +341,8 @@ func fmtTimeLag(tl backend.TimeLag) string {
 		return ui.FormatAge(tl.Lag)
 	case backend.TimeLagEstimate:
 		return "~" + ui.FormatAge(tl.Lag)
+	case backend.TimeLagAtLeast:
+		return ">" + ui.FormatAge(tl.Lag)
 	}
 	return "-"
 }
