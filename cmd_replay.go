@@ -82,6 +82,7 @@ type ResetCmd struct {
 	Execute        bool     `help:"Write the plan. Without it, only the plan (a dry run) is printed."`
 	SinkIdempotent string   `name:"sink-idempotent" placeholder:"yes|no" help:"Is the group's sink idempotent (safe to see records again)? Required with --execute; anything else is refused."`
 	Confirm        string   `placeholder:"GROUP" help:"The group name, typed again: required with --sink-idempotent no."`
+	NewGroup       bool     `name:"new-group" help:"The group does not exist yet: create it with the plan's offsets (without this a missing group is refused as a likely typo)."`
 	Export         string   `placeholder:"FILE" help:"Write the plan's targets as CSV (topic,partition,offset) to FILE."`
 	AllowPartial   bool     `name:"allow-partial" help:"Accept a window that retention has cut short: replay what is left, labelled PARTIAL."`
 	Output         string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object)."`
@@ -103,7 +104,7 @@ func (c *ResetCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	conf := replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm}
+	conf := replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm, NewGroup: c.NewGroup}
 	guards := p.Guards(&conf)
 	out := planOutput{Plan: p, Guards: guards, DryRun: !c.Execute}
 	wref := p.WindowRefusal()

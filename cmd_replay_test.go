@@ -455,3 +455,18 @@ func waitEmpty(t *testing.T, w *rpWorld, group string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A typo in the group name must not silently create a new group.
+func TestCLIResetMissingGroupRefused(t *testing.T) {
+	w := newRPWorld(t)
+	code, out, errs := w.run("reset", "g-stoped", "--topic", "events", "--to-latest", "--execute", "--sink-idempotent", "yes")
+	wantRun(t, code, out, errs, 1, []string{"REFUSED  group-exists"}, []string{`group "g-stoped" does not exist`, "--new-group"})
+	if got := w.offsets("g-stoped"); len(got) != 0 {
+		t.Fatalf("a refused reset created commits: %v", got)
+	}
+	code, out, errs = w.run("reset", "g-new", "--topic", "events", "--to-latest", "--execute", "--sink-idempotent", "yes", "--new-group")
+	wantRun(t, code, out, errs, 0, nil, nil)
+	if got := w.offsets("g-new"); got[0] != 50 || got[1] != 50 {
+		t.Fatalf("--new-group reset: %v", got)
+	}
+}

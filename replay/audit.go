@@ -31,6 +31,10 @@ type Confirmations struct {
 	// Confirm is the group name typed by the operator; required to
 	// equal the group when the sink is not idempotent.
 	Confirm string `json:"confirm,omitempty"`
+	// NewGroup accepts that the group does not exist yet (no members, no
+	// commits): the reset creates it. Without it, a typo in the group name
+	// is refused instead of silently creating a new group.
+	NewGroup bool `json:"new_group,omitempty"`
 }
 
 // AuditPartition is one partition's offsets before and after a change;

@@ -29,6 +29,15 @@ func inactive(state string, members int) bool {
 	return members == 0 && (state == "Empty" || state == "Dead")
 }
 
+// missingGroup: the group to reset does not exist (Dead, no commits).
+func (p *Plan) missingGroup() bool {
+	return p.GroupState == "Dead" && len(p.Current()) == 0
+}
+
+func missingGroupRefusal(group string) *Refusal {
+	return refuse(GuardGroupMissing, fmt.Sprintf("group %q does not exist (no members, no committed offsets): a typo? to create it with these offsets, say so (--new-group)", group))
+}
+
 func memberWord(n int) string {
 	if n == 1 {
 		return "1 member"
@@ -106,6 +115,9 @@ func (p *Plan) Guards(c *Confirmations) []GuardStatus {
 	if p.Kind == PlanReplay {
 		out = append(out, GuardStatus{"live-untouched", GuardOK, fmt.Sprintf("live group %q is not written; replay group %q is created at the targets", p.Group, p.Target)})
 		return out
+	}
+	if c != nil && p.missingGroup() && !c.NewGroup {
+		out = append(out, GuardStatus{GuardGroupMissing, GuardRefused, missingGroupRefusal(p.Group).Reason})
 	}
 	if inactive(p.GroupState, p.GroupMembers) {
 		out = append(out, GuardStatus{GuardGroupActive, GuardOK, fmt.Sprintf("group %q has no members (state %s)", p.Group, p.GroupState)})

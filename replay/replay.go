@@ -113,6 +113,7 @@ const (
 	GuardGroupActive    = "group-inactive"  // group must have no members
 	GuardSinkIdempotent = "sink-idempotent" // operator must answer yes|no
 	GuardConfirm        = "confirm"         // not idempotent: type the group name
+	GuardGroupMissing   = "group-exists"    // a reset must target an existing group (or say --new-group)
 	GuardStalePlan      = "plan-current"    // the cluster moved since the plan
 	GuardGroupExists    = "group-new"       // a replay group must be new
 	GuardCaughtUp       = "caught-up"       // cut-over only once caught up

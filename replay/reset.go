@@ -39,6 +39,9 @@ func ExecuteReset(ctx context.Context, cl Cluster, env Env, p *Plan, conf Confir
 		if r := p.WindowRefusal(); r != nil {
 			return r
 		}
+		if p.missingGroup() && !conf.NewGroup {
+			return missingGroupRefusal(p.Group)
+		}
 		if err := CheckConfirmations(p.Group, conf); err != nil {
 			return err
 		}
