@@ -54,7 +54,16 @@ type recSeekMsg struct {
 	fwd, bwd map[int32][]backend.Record
 	per      int
 	stream   *backend.Stream // follow mode
-	err      error
+	// target, when set, is the record the cursor goes to (an offset seek
+	// across partitions, see offsetTimeCut).
+	target *recKey
+	err    error
+}
+
+// recKey names one record.
+type recKey struct {
+	part int32
+	off  int64
 }
 
 // recFetchMsg extends the window in one direction.
@@ -313,6 +322,11 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 			if err != nil {
 				return err
 			}
+			if part < 0 && (st.Kind == backend.StartOffset || st.Kind == backend.StartFromEnd) {
+				if start, m.target, err = offsetTimeCut(ctx, c, topic, ids, wm, start); err != nil {
+					return err
+				}
+			}
 			m.ids, m.wm, m.start = ids, wm, start
 			m.per = perPartition(len(ids))
 			fwd, bwd := map[int32]int64{}, map[int32]int64{}
@@ -391,6 +405,45 @@ func resolveStart(ctx context.Context, c *backend.Cluster, topic string, ids []i
 		out[p] = min(max(o, lo), hi)
 	}
 	return out, nil
+}
+
+// offsetTimeCut turns an offset seek across merged partitions into a time
+// cut: cutting every partition at the same offset would put a partition's
+// later records before another's earlier ones. It reads the first record at
+// or after each partition's offset cut, takes the earliest timestamp T among
+// them and starts every partition at its first record at or after T, so the
+// window stays in time order and every record at or after the requested
+// offsets follows the start. The target is the cut record with the earliest
+// timestamp (display order breaks ties). When no partition has a record at
+// or after its cut the offsets are kept: they are all at the end.
+func offsetTimeCut(ctx context.Context, c *backend.Cluster, topic string, ids []int32, wm map[int32][2]int64, start map[int32]int64) (map[int32]int64, *recKey, error) {
+	at := map[int32]int64{}
+	for _, p := range ids {
+		if start[p] < wm[p][1] {
+			at[p] = start[p]
+		}
+	}
+	first, err := c.FetchAt(ctx, topic, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	var best *backend.Record
+	for _, p := range ids {
+		if r, ok := first[p]; ok && (best == nil || before(&r, best)) {
+			best = &r
+		}
+	}
+	if best == nil {
+		return start, nil, nil
+	}
+	cut, err := resolveStart(ctx, c, topic, ids, wm, backend.Start{Kind: backend.StartTime, Time: best.Timestamp})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Every cut record has a timestamp >= T, so each partition's time cut
+	// lies at or before its offset cut: the requested records all follow
+	// the start.
+	return cut, &recKey{best.Partition, best.Offset}, nil
 }
 
 // fetchParts runs one Fetch (fwd) or FetchBefore per partition, a few at a
@@ -672,6 +725,14 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 		cur = 0
 	case backend.StartLatest:
 		cur = len(s.win.recs) - 1
+	}
+	if m.target != nil {
+		for i := nb; i < len(s.win.recs); i++ {
+			if r := &s.win.recs[i]; r.Partition == m.target.part && r.Offset == m.target.off {
+				cur = i
+				break
+			}
+		}
 	}
 	s.cursorTo(cur)
 	// Centre the target row a little: the user seeked to it and wants its
