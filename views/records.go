@@ -146,7 +146,9 @@ func NewRecords(env *Env, topic string, partition int32) ui.Screen {
 
 func (s *recordsScreen) Title() string {
 	if s.partition < 0 {
-		return "all partitions"
+		// Opened with `r` from the topics screen, the topic is not yet in
+		// the breadcrumb; name it.
+		return s.topic + " · all partitions"
 	}
 	return "p" + strconv.Itoa(int(s.partition))
 }
