@@ -18,6 +18,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -207,8 +209,8 @@ func (e *Embedded) demoTraffic(ctx context.Context) {
 }
 
 // runDemoConsumer starts one live demo group member. delay > 0 makes it a
-// slow consumer that commits only what it has processed; kip848 uses the
-// broker-side (KIP-848) group protocol.
+// slow consumer (see slowConsumer) that commits only what it has processed;
+// kip848 uses the broker-side (KIP-848) group protocol.
 func (e *Embedded) runDemoConsumer(ctx context.Context, group, topic string, delay time.Duration, kip848 bool) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(e.addr),
@@ -224,8 +226,19 @@ func (e *Embedded) runDemoConsumer(ctx context.Context, group, topic string, del
 		// kgo uses KIP-848 only with a sticky or range balancer.
 		opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.CooperativeStickyBalancer()))
 	}
+	var sc *slowConsumer
 	if delay > 0 {
-		opts = append(opts, kgo.AutoCommitMarks())
+		sc = &slowConsumer{e: e, group: group, delay: delay, queues: map[int32][]*kgo.Record{}, paused: map[int32]bool{}}
+		opts = append(opts,
+			kgo.DisableAutoCommit(),
+			// Rebalances (and so the revoke callbacks) wait while
+			// a poll's records are being queued; see slowConsumer.poll.
+			kgo.BlockRebalanceOnPoll(),
+			kgo.OnPartitionsRevoked(sc.onRevoked),
+			kgo.OnPartitionsLost(sc.onRevoked),
+			// Keep fetches small: the queues hold what was fetched.
+			kgo.FetchMaxPartitionBytes(64<<10),
+		)
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
@@ -236,35 +249,201 @@ func (e *Embedded) runDemoConsumer(ctx context.Context, group, topic string, del
 	go func() {
 		defer e.wg.Done()
 		defer cl.Close() // leaves the group; commits what autocommit owes
-		if delay > 0 {
-			defer func() {
-				cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				_ = cl.CommitMarkedOffsets(cctx)
-				cancel()
-			}()
-		}
-		maxRecs := 500
-		if delay > 0 {
-			maxRecs = 1
+		if sc != nil {
+			sc.cl = cl
+			sc.run(ctx)
+			return
 		}
 		for {
-			fs := cl.PollRecords(ctx, maxRecs)
+			fs := cl.PollRecords(ctx, 500)
 			if ctx.Err() != nil || fs.IsClientClosed() {
 				return
 			}
 			fs.EachError(func(t string, p int32, err error) {
 				e.logf("demo consumer %s: %s/%d: %v", group, t, p, err)
 			})
-			if delay == 0 {
-				continue // autocommit covers what was polled
-			}
-			fs.EachRecord(func(rec *kgo.Record) {
-				select {
-				case <-ctx.Done():
-				case <-time.After(delay):
-					cl.MarkCommitRecords(rec)
-				}
-			})
+			// autocommit covers what was polled
 		}
 	}()
+}
+
+// Per-partition queue bounds of the slow consumer: a partition whose queue
+// reaches slowQueueHigh records is paused (no more fetching) until the queue
+// is down to slowQueueLow.
+const (
+	slowQueueHigh = 100
+	slowQueueLow  = 10
+)
+
+// slowConsumer is the lagging demo group member: it processes one record
+// every delay, taking the partitions of its assignment in turn, so every
+// partition advances, each at 1/(delay*partitions) records a second. At the
+// default 8s that is about 0.125 records/s in total against the ~0.5
+// payments/s the live producer writes (~0.04 vs ~0.17 per partition): the
+// lag grows on every partition. It commits exactly what it has processed
+// (offset+1, per partition) after each record, never anything it has only
+// fetched.
+//
+// kgo hands out one partition's whole buffered fetch before the next one's,
+// so taking one record per poll would work through a single partition for
+// hours; hence the local per-partition queues, filled by draining all
+// buffered fetches at once.
+type slowConsumer struct {
+	e     *Embedded
+	cl    *kgo.Client
+	group string
+	delay time.Duration
+
+	// Owned by the run goroutine.
+	queues map[int32][]*kgo.Record
+	paused map[int32]bool
+	topic  string
+	last   int32 // partition of the last processed record
+
+	mu      sync.Mutex
+	revoked map[string][]int32 // from the rebalance callbacks, applied by run
+}
+
+// onRevoked records partitions taken away from this member; run drops their
+// queued records before queueing anything fetched afterwards.
+func (s *slowConsumer) onRevoked(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.revoked == nil {
+		s.revoked = map[string][]int32{}
+	}
+	for t, ps := range lost {
+		s.revoked[t] = append(s.revoked[t], ps...)
+	}
+}
+
+// takeRevoked drops the queues of revoked partitions.
+func (s *slowConsumer) takeRevoked() {
+	s.mu.Lock()
+	rev := s.revoked
+	s.revoked = nil
+	s.mu.Unlock()
+	for t, ps := range rev {
+		for _, p := range ps {
+			if t != s.topic {
+				continue
+			}
+			delete(s.queues, p)
+			s.resume(p) // a partition assigned again must be fetched again
+		}
+	}
+}
+
+func (s *slowConsumer) isRevoked(topic string, p int32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.revoked[topic], p)
+}
+
+func (s *slowConsumer) resume(p int32) {
+	if s.paused[p] {
+		s.cl.ResumeFetchPartitions(map[string][]int32{s.topic: {p}})
+		delete(s.paused, p)
+	}
+}
+
+// poll drains every buffered fetch into the queues; it blocks only when
+// there is nothing queued.
+func (s *slowConsumer) poll(ctx context.Context) bool {
+	var fs kgo.Fetches
+	if s.queued() == 0 {
+		fs = s.cl.PollFetches(ctx)
+	} else {
+		fs = s.cl.PollFetches(nil) // nil: take what is buffered, do not wait
+	}
+	// Rebalances are blocked from here until AllowRebalance: every
+	// revoke callback that ran has been seen, and what this poll returned
+	// belongs to the current assignment.
+	defer s.cl.AllowRebalance()
+	if ctx.Err() != nil || fs.IsClientClosed() {
+		return false
+	}
+	s.takeRevoked()
+	fs.EachError(func(t string, p int32, err error) {
+		s.e.logf("demo consumer %s: %s/%d: %v", s.group, t, p, err)
+	})
+	fs.EachRecord(func(r *kgo.Record) {
+		s.topic = r.Topic // the consumer reads one topic
+		s.queues[r.Partition] = append(s.queues[r.Partition], r)
+	})
+	for p, q := range s.queues {
+		if len(q) >= slowQueueHigh && !s.paused[p] {
+			s.cl.PauseFetchPartitions(map[string][]int32{s.topic: {p}})
+			s.paused[p] = true
+		}
+	}
+	return true
+}
+
+func (s *slowConsumer) queued() (n int) {
+	for _, q := range s.queues {
+		n += len(q)
+	}
+	return n
+}
+
+// next picks the first non-empty partition after the last processed one,
+// wrapping around.
+func (s *slowConsumer) next() (int32, bool) {
+	var first, after int32 = -1, -1
+	for p, q := range s.queues {
+		if len(q) == 0 {
+			continue
+		}
+		if first < 0 || p < first {
+			first = p
+		}
+		if p > s.last && (after < 0 || p < after) {
+			after = p
+		}
+	}
+	if after >= 0 {
+		return after, true
+	}
+	return first, first >= 0
+}
+
+func (s *slowConsumer) run(ctx context.Context) {
+	s.last = -1
+	tick := time.NewTicker(s.delay)
+	defer tick.Stop()
+	for {
+		if !s.poll(ctx) {
+			return
+		}
+		p, ok := s.next()
+		if !ok {
+			continue // PollFetches waits for records
+		}
+		// "Processing" one record takes delay.
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rec := s.queues[p][0]
+		if s.isRevoked(rec.Topic, p) {
+			continue // dropped by the next poll, not ours to commit
+		}
+		s.queues[p] = s.queues[p][1:]
+		if len(s.queues[p]) == 0 {
+			delete(s.queues, p)
+		}
+		if len(s.queues[p]) <= slowQueueLow {
+			s.resume(p)
+		}
+		s.last = p
+		// Commit even if Close has just begun: the record is processed.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		err := s.cl.CommitRecords(cctx, rec)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.e.logf("demo consumer %s: commit %s/%d@%d: %v", s.group, rec.Topic, p, rec.Offset+1, err)
+		}
+	}
 }

@@ -232,6 +232,33 @@ func TestDemoWorld(t *testing.T) {
 		return ""
 	})
 
+	// analytics-etl works through every payments partition (not one at a
+	// time) and still falls further behind on each of them.
+	payLag := func() map[int32]kadm.GroupMemberLag {
+		lags, err := adm.Lag(ctx, demoAnalytics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lags[demoAnalytics].Lag[demoPayments]
+	}
+	base := payLag()
+	if len(base) != 3 {
+		t.Fatalf("analytics-etl has lag for %d payments partitions, want 3", len(base))
+	}
+	eventually(t, 15*time.Second, func() string {
+		now := payLag()
+		for p, b := range base {
+			n := now[p]
+			if n.Commit.At <= b.Commit.At {
+				return "analytics-etl: payments/" + itoa(int64(p)) + " commit stuck at " + itoa(n.Commit.At)
+			}
+			if n.Lag <= b.Lag {
+				return "analytics-etl: payments/" + itoa(int64(p)) + " lag " + itoa(n.Lag) + " not growing from " + itoa(b.Lag)
+			}
+		}
+		return ""
+	})
+
 	// Live traffic is flowing.
 	eventually(t, 10*time.Second, func() string {
 		if now := sumEnds(embOffsets(t, adm, demoOrders)); now <= sumEnds(orders) {
