@@ -299,6 +299,7 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.loading = false
 		if msg.err != nil {
 			s.err = msg.err
+			s.apply() // drop the "loading…" placeholder
 			id := s.id
 			return s, func() tea.Msg {
 				return ui.ErrMsg{Err: fmt.Errorf("side by side: %w", msg.err), Retry: func() tea.Msg { return pdRetryMsg{id: id} }}
@@ -461,6 +462,8 @@ func (s *projDiffScreen) apply() {
 		return []string{ui.PreviewString(r.Key, 200), l, rt, markerCell(r.Marker)}
 	})
 	switch {
+	case s.opening || s.loading:
+		s.table.SetEmpty("loading…") // not "empty" before the first page arrives
 	case s.filter != "":
 		s.table.SetEmpty("no key matches " + strconv.Quote(ui.Sanitize(s.filter)))
 	case s.onlyDiff:

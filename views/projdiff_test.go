@@ -76,7 +76,9 @@ func TestProjectionDiffScreen(t *testing.T) {
 	h.keys("space") // v1 is the left side; the cursor moves to v2
 	h.waitText(t, "left v1")
 	h.keys("d")
-	s := h.waitText(t, "+1 added", "-1 removed", "~1 changed", "=3 same", l[:16], r[:16])
+	// Counts and the first page arrive separately: wait for both.
+	s := h.waitText(t, "+1 added", "-1 removed", "~1 changed", "=3 same", l[:16], r[:16],
+		"~ changed", "+ added", "- removed", "= same")
 	for _, want := range []string{"~ changed", "+ added", "- removed", "= same"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("no %q row:\n%s", want, s)
