@@ -102,7 +102,11 @@ func TestProjectionDiffScreen(t *testing.T) {
 			}
 		}
 	}
-	assertNoEscapes(t, "diff", h.app.View().Content)
+	// The frame the program rendered (calling View here would race with it).
+	h.mu.Lock()
+	frame := h.frame
+	h.mu.Unlock()
+	assertNoEscapes(t, "diff", frame)
 
 	h.keys("o") // differences only
 	s = h.waitFor(t, "differences only", func(s string) bool {
