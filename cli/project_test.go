@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func TestCLIProjectDemoPair(t *testing.T) {
 		return runCLI(append(append([]string{}, emb...), args...)...)
 	}
 	for _, r := range [][2]string{{"revenue_v1", "v1"}, {"revenue_v2", "v2"}, {"revenue_v1", "v1-again"}} {
-		code, out, errb := run("project", "run", "testdata/projections/"+r[0]+".yaml", "--name", r[1])
+		code, out, errb := run("project", "run", "../testdata/projections/"+r[0]+".yaml", "--name", r[1])
 		if code != 0 || !strings.Contains(out, "run "+r[1]+": done") {
 			t.Fatalf("run %s: %d %q %q", r[1], code, out, errb)
 		}
@@ -75,15 +75,15 @@ func TestCLIProjectDemoPair(t *testing.T) {
 	}
 	// customers_latest and orders_by_status run on the demo world.
 	for _, s := range []string{"customers_latest", "orders_by_status"} {
-		if code, out, errb := run("project", "run", "testdata/projections/"+s+".yaml", "--name", s); code != 0 {
+		if code, out, errb := run("project", "run", "../testdata/projections/"+s+".yaml", "--name", s); code != 0 {
 			t.Fatalf("%s: %s %s", s, out, errb)
 		}
 	}
 }
 
 func TestCLIProjectBadSpec(t *testing.T) {
-	code, _, errb := runCLI("-b", "127.0.0.1:1", "project", "run", "testdata/projections/bad_expression.yaml")
-	want := "testdata/projections/bad_expression.yaml:4:9: filter: unknown name vale"
+	code, _, errb := runCLI("-b", "127.0.0.1:1", "project", "run", "../testdata/projections/bad_expression.yaml")
+	want := "../testdata/projections/bad_expression.yaml:4:9: filter: unknown name vale"
 	if code != 1 || !strings.Contains(errb, want) || strings.Count(strings.TrimSpace(errb), "\n") != 0 {
 		t.Fatalf("code=%d stderr=%q (the spec is refused before connecting)", code, errb)
 	}

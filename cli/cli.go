@@ -1,0 +1,207 @@
+// Package cli is rewind's command line: the kong command tree, the global
+// flags and how a command opens its cluster. main.go hands os.Args to Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/rewind-log/rewind/backend"
+)
+
+// version is set with -ldflags "-X github.com/rewind-log/rewind/cli.version=...";
+// otherwise the module build info is used.
+var version = ""
+
+// Globals are the flags every command shares.
+type Globals struct {
+	Brokers  []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers rewind runs its embedded log."`
+	DataDir  string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
+	Listen   string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
+	NoDemo   bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
+	ReadOnly bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
+	Theme    string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
+	Timeout  time.Duration    `default:"5s" help:"Connection and request timeout."`
+	Refresh  time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
+	Version  kong.VersionFlag `help:"Print the version and exit."`
+}
+
+// CLI is the command tree. `rewind` alone runs the UI.
+type CLI struct {
+	Globals
+
+	UI      UICmd      `cmd:"" default:"withargs" help:"Open the terminal UI (default)."`
+	Serve   ServeCmd   `cmd:"" help:"Run the embedded log headless until SIGINT/SIGTERM."`
+	Topics  TopicsCmd  `cmd:"" help:"List topics."`
+	Consume ConsumeCmd `cmd:"" help:"Print records of a topic."`
+	Groups  GroupsCmd  `cmd:"" help:"List consumer groups with state, members, lag and health."`
+	Lag     LagCmd     `cmd:"" help:"Per-partition lag of consumer groups."`
+	Reset   ResetCmd   `cmd:"" help:"Plan (dry run) and, with --execute, apply a change of a group's offsets behind guards."`
+	Replay  ReplayCmd  `cmd:"" help:"Isolated replay groups beside the live group: start, list, status, cutover, delete."`
+	Project ProjectCmd `cmd:"" help:"Projections: rebuild a view of topics in an isolated group, diff two runs, publish, export."`
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string) int {
+	return run(args, os.Stdout, os.Stderr)
+}
+
+// run parses args and runs the command; it returns the exit code so tests
+// can drive the CLI in-process.
+func run(args []string, stdout, stderr io.Writer) int {
+	var cli CLI
+	exitCode := -1
+	parser, err := kong.New(&cli,
+		kong.Name("rewind"),
+		kong.Description("A terminal UI and CLI for Kafka-protocol logs: browse, watch lag, reprocess safely."),
+		kong.Vars{
+			"version":          "rewind " + buildVersion(),
+			"default_listen":   backend.DefaultListen,
+			"default_data_dir": backend.DefaultDataDir(),
+		},
+		kong.Writers(stdout, stderr),
+		kong.WithHyphenPrefixedParameters(true), // --from -15m, --from -100
+		kong.Exit(func(code int) { exitCode = code }),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "rewind: %v\n", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if exitCode >= 0 { // --help or --version
+		return exitCode
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "rewind: %s\n", oneLine(err))
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &runEnv{ctx: ctx, g: &cli.Globals, stdout: stdout, stderr: stderr}
+	if err := kctx.Run(env); err != nil {
+		if errors.Is(err, errQuiet) {
+			return 1
+		}
+		fmt.Fprintf(stderr, "rewind: %s\n", oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+// errQuiet ends a command with exit code 1 after it already said why.
+var errQuiet = errors.New("quiet")
+
+// oneLine keeps errors to one line: a multi-line broker message must not
+// scroll the terminal or smuggle in a second fake line.
+func oneLine(err error) string {
+	s := strings.ReplaceAll(err.Error(), "\n", " ")
+	return strings.ReplaceAll(s, "\r", " ")
+}
+
+// runEnv is bound into every command's Run.
+type runEnv struct {
+	ctx    context.Context
+	g      *Globals
+	stdout io.Writer
+	stderr io.Writer
+	// tolerateDown opens a remote cluster that does not answer yet (the UI
+	// shows the error and retries); CLI commands fail fast instead.
+	tolerateDown bool
+}
+
+// session is an open cluster, plus the embedded log when rewind started it.
+type session struct {
+	cluster  *backend.Cluster
+	embedded *backend.Embedded
+	label    string
+	// pingFirst: the cluster was dialled without a check; the status bar
+	// learns its state from a first ping.
+	pingFirst bool
+}
+
+func (s *session) Close() {
+	if s.cluster != nil {
+		s.cluster.Close()
+	}
+	if s.embedded != nil {
+		_ = s.embedded.Close()
+	}
+}
+
+// open connects to the remote cluster given by --brokers, or else to the
+// embedded log: an already running one on --listen (a `rewind serve` or
+// another rewind) or one started here. demo says whether a log started here
+// runs demo traffic and consumers.
+func (e *runEnv) open(demo bool) (*session, error) {
+	g := e.g
+	opts := backend.Options{ReadOnly: g.ReadOnly, Timeout: g.Timeout}
+	if len(g.Brokers) > 0 {
+		opts.Brokers = g.Brokers
+		if e.tolerateDown {
+			// The UI opens at once, even on a dead cluster: its screens
+			// show loading, then the error with retry.
+			c, err := backend.Dial(opts)
+			if err != nil {
+				return nil, err
+			}
+			return &session{cluster: c, label: "remote", pingFirst: true}, nil
+		}
+		c, err := backend.Connect(e.ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &session{cluster: c, label: "remote"}, nil
+	}
+	opts.Embedded = true
+	opts.Brokers = []string{g.Listen}
+	// Another rewind may already own the embedded log: share it over the
+	// protocol instead of failing on the data dir lock.
+	quick := opts
+	quick.Timeout = 700 * time.Millisecond
+	if c, err := backend.Connect(e.ctx, quick); err == nil {
+		c.Close()
+		c, err := backend.Connect(e.ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &session{cluster: c, label: "attached"}, nil
+	}
+	dir := g.DataDir
+	if dir == "" {
+		dir = backend.DefaultDataDir()
+	}
+	emb, err := backend.StartEmbedded(e.ctx, backend.EmbeddedConfig{
+		DataDir: dir,
+		Listen:  g.Listen,
+		Demo:    demo && !g.NoDemo,
+	})
+	if err != nil {
+		return nil, err
+	}
+	opts.Brokers = []string{emb.Addr()}
+	c, err := backend.Connect(e.ctx, opts)
+	if err != nil {
+		_ = emb.Close()
+		return nil, err
+	}
+	return &session{cluster: c, embedded: emb, label: "embedded"}, nil
+}
