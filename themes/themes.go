@@ -65,10 +65,6 @@ type Theme struct {
 	JSONBool   lipgloss.Style // true, false and null
 	JSONPunct  lipgloss.Style // { } [ ] : ,
 
-	// Chroma is the chroma/v2 style name matching this theme for syntax
-	// highlighting; empty means "do not highlight" (no-color).
-	Chroma string
-
 	// Accent is a raw colour for widgets that take a color.Color rather than
 	// a style (charts, sparklines, the prompt cursor). It is lipgloss.NoColor
 	// in the no-color theme, never nil.
@@ -132,7 +128,7 @@ type palette struct {
 	match                           color.Color
 }
 
-func build(name, chroma string, dark bool, p palette) Theme {
+func build(name string, dark bool, p palette) Theme {
 	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
 	return Theme{
 		Name:        name,
@@ -156,17 +152,15 @@ func build(name, chroma string, dark bool, p palette) Theme {
 		JSONNumber:  fg(p.jNum),
 		JSONBool:    fg(p.jBool),
 		JSONPunct:   fg(p.jPunct),
-		Chroma:      chroma,
 		Accent:      p.accent,
 		Dark:        dark,
 	}
 }
 
-// dark follows the Tokyo Night palette, so record values highlighted with the
-// matching chroma style look like part of the same screen.
+// dark follows the Tokyo Night palette.
 func dark() Theme {
 	c := lipgloss.Color
-	return build("dark", "tokyonight-night", true, palette{
+	return build("dark", true, palette{
 		fg: c("#C0CAF5"), muted: c("#737AA2"), accent: c("#7AA2F7"), header: c("#7DCFFF"),
 		selFg: c("#FFFFFF"), selBg: c("#364A82"),
 		err: c("#F7768E"), warn: c("#E0AF68"), ok: c("#9ECE6A"), info: c("#7DCFFF"),
@@ -179,7 +173,7 @@ func dark() Theme {
 
 func light() Theme {
 	c := lipgloss.Color
-	return build("light", "tokyonight-day", false, palette{
+	return build("light", false, palette{
 		fg: c("#3760BF"), muted: c("#6172B0"), accent: c("#2E7DE9"), header: c("#007197"),
 		selFg: c("#1A1B26"), selBg: c("#B7C1E3"),
 		err: c("#C4174C"), warn: c("#8C6C3E"), ok: c("#387068"), info: c("#007197"),
@@ -194,7 +188,7 @@ func light() Theme {
 // maps to its own high-contrast palette, and avoids dim greys entirely.
 func highContrast() Theme {
 	c := lipgloss.Color
-	t := build("high-contrast", "hr_high_contrast", true, palette{
+	t := build("high-contrast", true, palette{
 		fg: c("15"), muted: c("7"), accent: c("14"), header: c("15"),
 		selFg: c("0"), selBg: c("11"),
 		err: c("9"), warn: c("11"), ok: c("10"), info: c("14"),
@@ -234,7 +228,6 @@ func noColor() Theme {
 		JSONNumber:  s(),
 		JSONBool:    s(),
 		JSONPunct:   s(),
-		Chroma:      "",
 		Accent:      lipgloss.NoColor{},
 		Dark:        true,
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"charm.land/lipgloss/v2"
-	"github.com/alecthomas/chroma/v2/styles"
 )
 
 func TestGetKnownNames(t *testing.T) {
@@ -99,9 +98,6 @@ func eachStyle(th Theme, fn func(name string, s lipgloss.Style)) {
 
 func TestNoColorEmitsNoColour(t *testing.T) {
 	th, _ := Get(NoColor)
-	if th.Chroma != "" {
-		t.Errorf("no-color Chroma = %q, want empty (no highlighting)", th.Chroma)
-	}
 	eachStyle(th, func(name string, s lipgloss.Style) {
 		out := s.Border(lipgloss.NormalBorder()).Render("x")
 		if bad := colourParams(out); len(bad) > 0 {
@@ -142,17 +138,5 @@ func TestInlineStylesHaveNoLayout(t *testing.T) {
 				t.Errorf("%s.%s changes the size of what it renders: %q", n, name, got)
 			}
 		})
-	}
-}
-
-func TestChromaStylesExist(t *testing.T) {
-	for _, n := range Names() {
-		th, _ := Get(n)
-		if th.Chroma == "" {
-			continue
-		}
-		if _, ok := styles.Registry[th.Chroma]; !ok {
-			t.Errorf("%s: chroma style %q does not exist", n, th.Chroma)
-		}
 	}
 }

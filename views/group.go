@@ -853,7 +853,7 @@ func (s *groupScreen) sparkLine() string {
 	for i, x := range v {
 		vals[i] = float64(x)
 	}
-	return th.Muted.Render(label) + th.Info.Render(plainSparkline(vals, wid)) + th.Muted.Render(span)
+	return th.Muted.Render(label) + th.Info.Render(lagSparkline(vals, wid)) + th.Muted.Render(span)
 }
 
 func (s *groupScreen) tableTitle(members bool) string {

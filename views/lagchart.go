@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
+	"github.com/NimbleMarkets/ntcharts/v2/sparkline"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/themes"
@@ -14,70 +16,8 @@ import (
 // one-line sparkline per partition, from the samples the lag monitor keeps
 // while rewind runs.
 //
-// Two renderers exist. lagchart_ntcharts.go draws with ntcharts
-// (timeserieslinechart + sparkline), the renderer the design names; it
-// needs go.sum entries for github.com/lrstanley/bubblezone/v2, which
-// ntcharts' canvas imports, so it builds only with -tags ntcharts until
-// they are added. lagchart_plain.go is a dependency-free fallback with the
-// same output contract. Both return exactly the size asked for.
-
-// sparkBlocks are the eight heights of a one-line sparkline.
-var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
-
-// plainSparkline renders the newest w values as block characters scaled
-// between their least and largest, so the shape (growing, draining) shows
-// whatever the magnitude; a flat series sits at the bottom when zero and
-// in the middle otherwise. Missing history is blank on the left. Plain
-// text, safe in a ui.Table cell.
-func plainSparkline(vals []float64, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if len(vals) > w {
-		vals = vals[len(vals)-w:]
-	}
-	lo, hi := 0.0, 0.0
-	for i, v := range vals {
-		if i == 0 || v < lo {
-			lo = v
-		}
-		hi = max(hi, v)
-	}
-	top := len(sparkBlocks) - 1
-	var b strings.Builder
-	b.WriteString(strings.Repeat(" ", w-len(vals)))
-	for _, v := range vals {
-		i := 0
-		switch {
-		case hi > lo:
-			i = int((v-lo)/(hi-lo)*float64(top) + 0.5)
-		case hi > 0:
-			i = top / 2
-		}
-		b.WriteRune(sparkBlocks[i])
-	}
-	return b.String()
-}
-
-// chartLabels lays out the y-axis labels of a chart with rows plot rows
-// spanning lo..hi: the label width and the label of each row (only the top
-// and the bottom carry one, exact, since an autoscaled axis may span a
-// few records).
-func chartLabels(lo, hi int64, rows int) (int, []string) {
-	top, bottom := ui.FormatCount(hi), ui.FormatCount(lo)
-	lw := max(len(top), len(bottom))
-	labels := make([]string, rows)
-	for i := range labels {
-		switch {
-		case i == 0:
-			labels[i] = top
-		case i == rows-1:
-			labels[i] = bottom
-		}
-		labels[i] = strings.Repeat(" ", lw-len(labels[i])) + labels[i]
-	}
-	return lw, labels
-}
+// Both are drawn with ntcharts (sparkline, timeserieslinechart) and return
+// exactly the size asked for.
 
 // yRange is the chart's value range: the data's least to largest, so a
 // trend of a few records on a lag of thousands shows; a flat series sits
@@ -98,18 +38,6 @@ func yRange(v []int64) (lo, hi int64) {
 	return lo, hi
 }
 
-// timeAxis is the bottom line of a chart: the age of the oldest point on
-// the left, "now" on the right, under a plot of width pw starting at x0.
-func timeAxis(span time.Duration, x0, pw int, th themes.Theme) string {
-	left := "-" + ui.FormatAge(span)
-	right := "now"
-	gap := pw - len(left) - len(right)
-	if gap < 1 {
-		return strings.Repeat(" ", x0) + th.Muted.Render(ansi.Truncate(right, pw, ""))
-	}
-	return strings.Repeat(" ", x0) + th.Muted.Render(left+strings.Repeat(" ", gap)+right)
-}
-
 // lagSparkline is the per-partition sparkline: lag values of the samples
 // in the tracker window, newest right.
 func lagSparkline(vals []float64, w int) string { return renderSparkline(vals, w) }
@@ -126,4 +54,71 @@ func lagChart(at []time.Time, v []int64, w, h int, th themes.Theme) string {
 		return joinLines(lines, w, h)
 	}
 	return renderLagChart(at, v, w, h, th)
+}
+
+// renderSparkline draws the newest w of vals with an ntcharts sparkline one
+// cell high, scaled between their least and largest value, so the shape
+// (growing, draining) shows whatever the magnitude; the lowest value keeps a
+// visible floor, a flat non-zero series sits in the middle, and missing
+// history is blank on the left. The result is stripped of styling: it goes into a
+// ui.Table cell, which takes plain text only.
+func renderSparkline(vals []float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(vals) > w {
+		vals = vals[len(vals)-w:]
+	}
+	lo, hi := 0.0, 0.0
+	for i, v := range vals {
+		if i == 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
+	}
+	sl := sparkline.New(w, 1, sparkline.WithNoAutoMaxValue(), sparkline.WithMaxValue(1))
+	for _, v := range vals {
+		switch {
+		case hi > lo:
+			sl.Push(0.125 + 0.875*(v-lo)/(hi-lo))
+		case hi > 0:
+			sl.Push(0.5)
+		default:
+			sl.Push(0.125)
+		}
+	}
+	sl.Draw()
+	return fitLine(ansi.Strip(sl.View()), w)
+}
+
+// renderLagChart draws the history as a braille time-series line chart
+// with the lag on the y axis and the age of the samples on the x axis.
+func renderLagChart(at []time.Time, v []int64, w, h int, th themes.Theme) string {
+	lo, hi := yRange(v)
+	first, last := at[0], at[len(at)-1]
+	// The chart's x axis has one-second resolution; an empty range would
+	// divide by zero.
+	if last.Unix() <= first.Unix() {
+		first = last.Add(-time.Second)
+	}
+	c := tslc.New(w, h,
+		tslc.WithTimeRange(first, last),
+		tslc.WithYRange(float64(lo), float64(hi)),
+		tslc.WithXYSteps(2, 2),
+		tslc.WithXLabelFormatter(func(_ int, x float64) string {
+			age := last.Sub(time.Unix(int64(x), 0))
+			if age < time.Second {
+				return "now"
+			}
+			return "-" + ui.FormatAge(age)
+		}),
+		tslc.WithYLabelFormatter(func(_ int, y float64) string { return ui.FormatCount(int64(y + 0.5)) }),
+		tslc.WithAxesStyles(th.Muted, th.Muted),
+		tslc.WithStyle(th.Info),
+	)
+	for i := range at {
+		c.Push(tslc.TimePoint{Time: at[i], Value: float64(v[i])})
+	}
+	c.DrawBraille()
+	return joinLines(strings.Split(c.View(), "\n"), w, h)
 }
