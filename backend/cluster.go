@@ -28,7 +28,8 @@ type Options struct {
 	Embedded bool
 	// Timeout bounds dialing and each admin request (default 5s).
 	Timeout time.Duration
-	// ClientID is sent to the brokers (default "rewind").
+	// ClientID is sent to the brokers by every client (default
+	// "rewind-<role>", see NewClient).
 	ClientID string
 	// extra kgo options, for tests (hooks counting requests).
 	extra []kgo.Opt
@@ -83,24 +84,16 @@ func Dial(opts Options) (*Cluster, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.ClientID == "" {
-		opts.ClientID = "rewind"
-	}
-	kopts := []kgo.Opt{
-		kgo.SeedBrokers(opts.Brokers...),
-		kgo.ClientID(opts.ClientID),
-		kgo.DialTimeout(opts.Timeout),
+	cl, err := NewClient(opts, "",
 		kgo.RetryTimeout(opts.Timeout),
 		// Read/write deadlines are timeout + this overhead; kgo's default
 		// 10s would let a black-holed broker hold Close for 10s.
 		kgo.RequestTimeoutOverhead(opts.Timeout),
 		kgo.RequestRetries(2),
 		kgo.MetadataMinAge(time.Second),
-	}
-	kopts = append(kopts, opts.extra...)
-	cl, err := kgo.NewClient(kopts...)
+	)
 	if err != nil {
-		return nil, fmt.Errorf("client for %s: %w", strings.Join(opts.Brokers, ","), err)
+		return nil, err
 	}
 	return &Cluster{opts: opts, cl: cl, adm: kadm.NewClient(cl), topics: map[string]topicMeta{}}, nil
 }

@@ -166,10 +166,7 @@ func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Re
 	if o.UntilEnd && len(remaining) == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.opts.Brokers...),
-		kgo.ClientID(c.opts.ClientID),
-		kgo.DialTimeout(c.opts.Timeout),
+	cl, err := c.NewClient("consume",
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{o.Topic: offs}),
 		kgo.FetchMaxBytes(16<<20),
 		kgo.FetchMaxPartitionBytes(4<<20),

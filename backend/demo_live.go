@@ -58,9 +58,7 @@ type liveOrder struct {
 
 func (e *Embedded) demoTraffic(ctx context.Context) {
 	defer e.wg.Done()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(e.addr),
-		kgo.ClientID("rewind-demo-producer"),
+	cl, err := NewClient(e.clientOptions(), "demo-producer",
 		kgo.RecordDeliveryTimeout(30*time.Second),
 	)
 	if err != nil {
@@ -213,8 +211,6 @@ func (e *Embedded) demoTraffic(ctx context.Context) {
 // kip848 uses the broker-side (KIP-848) group protocol.
 func (e *Embedded) runDemoConsumer(ctx context.Context, group, topic string, delay time.Duration, kip848 bool) {
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(e.addr),
-		kgo.ClientID("rewind-demo-" + group),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(topic),
 		// Without committed offsets, start near the end: these groups
@@ -240,7 +236,7 @@ func (e *Embedded) runDemoConsumer(ctx context.Context, group, topic string, del
 			kgo.FetchMaxPartitionBytes(64<<10),
 		)
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := NewClient(e.clientOptions(), "demo-"+group, opts...)
 	if err != nil {
 		e.logf("demo consumer %s: %v", group, err)
 		return

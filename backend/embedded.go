@@ -187,10 +187,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	e.addr = addrs[0]
 
-	e.cl, err = kgo.NewClient(
-		kgo.SeedBrokers(e.addr),
-		kgo.ClientID("rewind-embedded"),
-		kgo.DialTimeout(5*time.Second),
+	e.cl, err = NewClient(e.clientOptions(), "embedded",
 		kgo.RetryTimeout(10*time.Second),
 		// kadm answers from cached metadata up to this age; the default
 		// 5s would hide a just-created topic from a retention pass or
@@ -233,6 +230,12 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 // Addr is the host:port the log listens on (dialable: an unspecified bind
 // host is reported as 127.0.0.1).
 func (e *Embedded) Addr() string { return e.addr }
+
+// clientOptions are the connection options of the embedded log's own clients
+// (admin, demo traffic): plaintext to the in-process broker.
+func (e *Embedded) clientOptions() Options {
+	return Options{Brokers: []string{e.addr}, Embedded: true, Timeout: 5 * time.Second}
+}
 
 // DataDir is the absolute data dir.
 func (e *Embedded) DataDir() string { return e.dir }

@@ -273,10 +273,7 @@ func (c *Cluster) Stream(topic string, start map[int32]int64) (*Stream, error) {
 	for p, o := range start {
 		parts[p] = kgo.NewOffset().At(o)
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.opts.Brokers...),
-		kgo.ClientID(c.opts.ClientID),
-		kgo.DialTimeout(c.opts.Timeout),
+	cl, err := c.NewClient("tail",
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts}),
 		kgo.FetchMaxWait(250*time.Millisecond),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),

@@ -147,10 +147,7 @@ func (r *runner) run(ctx context.Context) error {
 	if len(assign) == 0 {
 		return nil
 	}
-	client, err := kgo.NewClient(
-		kgo.SeedBrokers(r.cl.Brokers()...),
-		kgo.ClientID("rewind-projection"),
-		kgo.DialTimeout(r.cl.Timeout()),
+	client, err := r.cl.NewClient("projection",
 		kgo.ConsumePartitions(assign),
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 		// Bounded buffers: a fetch decodes into records several times its

@@ -193,10 +193,7 @@ type producer struct {
 }
 
 func newProducer(cl *backend.Cluster, topic string) (*producer, error) {
-	c, err := kgo.NewClient(
-		kgo.SeedBrokers(cl.Brokers()...),
-		kgo.ClientID("rewind-publish"),
-		kgo.DialTimeout(cl.Timeout()),
+	c, err := cl.NewClient("publish",
 		kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
@@ -251,10 +248,7 @@ func readTopicState(ctx context.Context, cl *backend.Cluster, topic string, db *
 	if len(assign) == 0 {
 		return nil
 	}
-	c, err := kgo.NewClient(
-		kgo.SeedBrokers(cl.Brokers()...),
-		kgo.ClientID("rewind-publish"),
-		kgo.DialTimeout(cl.Timeout()),
+	c, err := cl.NewClient("publish",
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
 	)
 	if err != nil {
