@@ -332,11 +332,16 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	tomb := r.Value == nil
 	e.Value = nil
 	if c.useValue && !tomb {
-		if !c.fullValue && !c.needMap && !(c.Spec.Aggregate == AggLatest && c.value == nil) {
+		if !c.fullValue && !c.needMap {
 			// Fast path: only the fields used are read; a value that does
 			// not start like a JSON document is invalid (malformed JSON
-			// further in reads as missing fields).
-			if !looksJSON(r.Value) {
+			// further in reads as missing fields). Latest without a value
+			// expression stores the value itself: it must be valid whole.
+			if c.Spec.Aggregate == AggLatest && c.value == nil {
+				if !gjson.ValidBytes(r.Value) {
+					return outInvalid, "", 0, nil, nil
+				}
+			} else if !looksJSON(r.Value) {
 				return outInvalid, "", 0, nil, nil
 			}
 			c.extractVals(r.Value)

@@ -241,6 +241,24 @@ func TestLatestTombstones(t *testing.T) {
 	}
 }
 
+// TestLatestKeyedByField: latest keyed by a value field, storing the whole
+// value (no value expression); a value that is not valid JSON is invalid.
+func TestLatestKeyedByField(t *testing.T) {
+	w := newWorld(t)
+	w.topic("ev", 1, nil)
+	w.produce("ev",
+		rec{0, "k1", map[string]any{"customer": "c1", "n": 1}},
+		rec{0, "k2", map[string]any{"customer": "c2", "n": 2}},
+		rec{0, "k3", map[string]any{"customer": "c1", "n": 3}},
+		rec{0, "k4", `{"customer":"c2","n":`},
+	)
+	m := w.run("name: l\ntopic: ev\nkey: value.customer\naggregate: latest\n", "lf", Options{})
+	wantEqual(t, "rows", w.rows(m.ID), map[string]string{"c1": `{"customer":"c1","n":3}`, "c2": `{"customer":"c2","n":2}`})
+	if m.Progress == nil || m.Progress.Stats.Invalid != 1 || m.Progress.Stats.Applied != 3 {
+		t.Fatalf("stats %+v", m.Progress)
+	}
+}
+
 func TestFieldExtraction(t *testing.T) {
 	c := compileText(t, "name: x\ntopic: t\nfilter: value.status not in ['a'] && value?.items[0].sku != 'z'\nkey: value.customer.id\naggregate: sum\nvalue: value.amount\n")
 	paths, full := c.Fields()
