@@ -78,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"default_listen":   backend.DefaultListen,
 			"default_data_dir": backend.DefaultDataDir(),
 		},
+		kong.Vars(flagVars),
 		kong.Writers(stdout, stderr),
 		kong.WithHyphenPrefixedParameters(true), // --from -15m, --from -100
 		kong.Exit(func(code int) { exitCode = code }),

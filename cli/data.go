@@ -44,8 +44,8 @@ func (c *ServeCmd) Run(e *runEnv) error {
 
 // TopicsCmd lists topics.
 type TopicsCmd struct {
-	Output   string `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object per line)."`
-	Internal bool   `help:"Include internal topics (__consumer_offsets, ...)."`
+	OutputFlag `embed:"" set:"json_shape= (one object per line)"`
+	Internal   bool `help:"Include internal topics (__consumer_offsets, ...)."`
 }
 
 // Run prints the topics.

@@ -25,8 +25,8 @@ import (
 
 // GroupsCmd lists consumer groups.
 type GroupsCmd struct {
-	Output  string `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object per group per line)."`
-	Samples int    `default:"1" placeholder:"N" help:"Samples to take, 1s apart, before judging health. One sample judges LOST, STOP and OK; WARN needs 3 or more; STALL needs 'lag --watch'."`
+	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
+	Samples    int `default:"1" placeholder:"N" help:"Samples to take, 1s apart, before judging health. One sample judges LOST, STOP and OK; WARN needs 3 or more; STALL needs 'lag --watch'."`
 }
 
 // Run prints every group with its state, members, lag and verdict.
@@ -36,10 +36,10 @@ func (c *GroupsCmd) Run(e *runEnv) error {
 
 // LagCmd prints per-partition lag.
 type LagCmd struct {
-	Groups  []string `arg:"" optional:"" name:"group" help:"Groups to show (default: every group)."`
-	Watch   bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples accumulate, so trends (WARN, STALL) appear."`
-	Output  string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object per group per line)."`
-	Samples int      `default:"3" placeholder:"N" help:"Without --watch: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`
+	Groups     []string `arg:"" optional:"" name:"group" help:"Groups to show (default: every group)."`
+	Watch      bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples accumulate, so trends (WARN, STALL) appear."`
+	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
+	Samples    int `default:"3" placeholder:"N" help:"Without --watch: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`
 }
 
 // Run prints the lag of the groups, once or continuously.

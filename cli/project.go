@@ -45,7 +45,7 @@ type ProjectRunCmd struct {
 	Until        string `default:"end" enum:"end,live" help:"end: stop at the high watermarks taken at start; live: keep following until interrupted."`
 	Name         string `placeholder:"RUNID" help:"Run id (default NAME-YYYYMMDD-HHMMSS). An existing id with the same spec resumes that run."`
 	AllowPartial bool   `name:"allow-partial" help:"Replay what retention left of an expired window; the run is labelled partial."`
-	Output       string `short:"o" default:"table" enum:"table,json" help:"Final summary format: table or json."`
+	OutputFlag   `embed:"" set:"output_what=Final summary"`
 }
 
 // Run runs the projection.
@@ -92,7 +92,7 @@ type ProjectResumeCmd struct {
 	ID           string `arg:"" placeholder:"RUNID"`
 	Live         bool   `help:"Keep following the log after the targets (turns a bounded run live)."`
 	AllowPartial bool   `name:"allow-partial" help:"Continue from the log start if retention deleted records past the checkpoint; the run is labelled partial."`
-	Output       string `short:"o" default:"table" enum:"table,json" help:"Final summary format: table or json."`
+	OutputFlag   `embed:"" set:"output_what=Final summary"`
 }
 
 // Run resumes the run.
@@ -189,7 +189,7 @@ func (p *progressPrinter) end() {
 
 // ProjectListCmd is `rewind project list`.
 type ProjectListCmd struct {
-	Output string `short:"o" default:"table" enum:"table,json" help:"Output format: table or json."`
+	OutputFlag
 }
 
 // Run lists runs.
@@ -224,8 +224,8 @@ func (c *ProjectListCmd) Run(e *runEnv) error {
 
 // ProjectShowCmd is `rewind project show RUNID`.
 type ProjectShowCmd struct {
-	ID     string `arg:"" placeholder:"RUNID"`
-	Output string `short:"o" default:"table" enum:"table,json" help:"Output format: table or json."`
+	ID string `arg:"" placeholder:"RUNID"`
+	OutputFlag
 }
 
 type showJSON struct {
@@ -307,8 +307,8 @@ type ProjectDiffCmd struct {
 	Left        string `arg:"" placeholder:"RUN_A" help:"Left run (typically the old version)."`
 	Right       string `arg:"" placeholder:"RUN_B" help:"Right run (typically the new version)."`
 	OnlyChanges bool   `name:"only-changes" help:"Only keys that differ (added, removed, changed)."`
-	Output      string `short:"o" default:"table" enum:"table,json" help:"Output format: table or json."`
-	Rows        int    `default:"1000" help:"JSON: include at most this many rows (0 = none, -1 = all); the table prints every row."`
+	OutputFlag
+	Rows int `default:"1000" help:"JSON: include at most this many rows (0 = none, -1 = all); the table prints every row."`
 }
 
 type diffJSON struct {
@@ -396,7 +396,7 @@ type ProjectPublishCmd struct {
 	Topic      string `required:"" placeholder:"TOPIC" help:"Compacted topic to publish to (created compacted when missing)."`
 	Yes        bool   `help:"Write. Without it the plan is printed and nothing is written (exit 1)."`
 	Partitions int32  `default:"3" help:"Partitions of the topic when it is created."`
-	Output     string `short:"o" default:"table" enum:"table,json" help:"Output format: table or json."`
+	OutputFlag
 }
 
 // Run publishes.

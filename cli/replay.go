@@ -77,15 +77,13 @@ func (f *ScenarioFlags) scenario(now time.Time) (replay.Scenario, error) {
 type ResetCmd struct {
 	Group string `arg:"" help:"Consumer group whose offsets to change."`
 	ScenarioFlags
-	Topic          []string `short:"t" sep:"none" placeholder:"TOPIC[:P,...]" help:"Topic, optionally with partitions (repeatable)."`
-	AllTopics      bool     `name:"all-topics" help:"Every partition the group has a commit on."`
-	Execute        bool     `help:"Write the plan. Without it, only the plan (a dry run) is printed."`
-	SinkIdempotent string   `name:"sink-idempotent" placeholder:"yes|no" help:"Is the group's sink idempotent (safe to see records again)? Required with --execute; anything else is refused."`
-	Confirm        string   `placeholder:"GROUP" help:"The group name, typed again: required with --sink-idempotent no."`
-	NewGroup       bool     `name:"new-group" help:"The group does not exist yet: create it with the plan's offsets (without this a missing group is refused as a likely typo)."`
-	Export         string   `placeholder:"FILE" help:"Write the plan's targets as CSV (topic,partition,offset) to FILE."`
-	AllowPartial   bool     `name:"allow-partial" help:"Accept a window that retention has cut short: replay what is left, labelled PARTIAL."`
-	Output         string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object)."`
+	ScopeFlags
+	Execute        bool   `help:"Write the plan. Without it, only the plan (a dry run) is printed."`
+	SinkIdempotent string `name:"sink-idempotent" placeholder:"yes|no" help:"Is the group's sink idempotent (safe to see records again)? Required with --execute; anything else is refused."`
+	Confirm        string `placeholder:"GROUP" help:"The group name, typed again: required with --sink-idempotent no."`
+	NewGroup       bool   `name:"new-group" help:"The group does not exist yet: create it with the plan's offsets (without this a missing group is refused as a likely typo)."`
+	PlanFlags
+	OutputFlag `embed:"" set:"json_shape= (one object)"`
 }
 
 // Run prints the plan and, with --execute, applies it behind the guards.
@@ -299,13 +297,11 @@ type ReplayCmd struct {
 type ReplayStartCmd struct {
 	Group string `arg:"" help:"The live consumer group to replay beside."`
 	ScenarioFlags
-	Topic        []string `short:"t" sep:"none" placeholder:"TOPIC[:P,...]" help:"Topic, optionally with partitions (repeatable)."`
-	AllTopics    bool     `name:"all-topics" help:"Every partition the live group has a commit on."`
-	Name         string   `placeholder:"NAME" help:"Name of the replay group (default GROUP.replay.YYYYMMDD-HHMMSS, UTC)."`
-	AllowPartial bool     `name:"allow-partial" help:"Accept a window that retention has cut short: replay what is left, labelled PARTIAL."`
-	DryRun       bool     `name:"dry-run" help:"Only print the plan."`
-	Export       string   `placeholder:"FILE" help:"Write the plan's targets as CSV (topic,partition,offset) to FILE."`
-	Output       string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object)."`
+	ScopeFlags `embed:"" set:"commits_of=the live group"`
+	Name       string `placeholder:"NAME" help:"Name of the replay group (default GROUP.replay.YYYYMMDD-HHMMSS, UTC)."`
+	DryRun     bool   `name:"dry-run" help:"Only print the plan."`
+	PlanFlags
+	OutputFlag `embed:"" set:"json_shape= (one object)"`
 }
 
 // Run plans the replay, prints the plan and creates the group.
@@ -370,7 +366,7 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 
 // ReplayListCmd lists replays.
 type ReplayListCmd struct {
-	Output string `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object per replay per line)."`
+	OutputFlag `embed:"" set:"json_shape= (one object per replay per line)"`
 }
 
 type replayListRow struct {
@@ -446,9 +442,9 @@ func (c *ReplayListCmd) Run(e *runEnv) error {
 
 // ReplayStatusCmd shows one replay beside its live group.
 type ReplayStatusCmd struct {
-	Name   string `arg:"" help:"Replay name (see 'replay list')."`
-	Watch  bool   `short:"w" help:"Redraw every --refresh until interrupted; the rate is measured over the last 30s."`
-	Output string `short:"o" enum:"table,json" default:"table" help:"Output format: table or json (one object per refresh)."`
+	Name       string `arg:"" help:"Replay name (see 'replay list')."`
+	Watch      bool   `short:"w" help:"Redraw every --refresh until interrupted; the rate is measured over the last 30s."`
+	OutputFlag `embed:"" set:"json_shape= (one object per refresh)"`
 }
 
 // Run prints the status, once or continuously.
