@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,44 +10,32 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // testCluster starts an in-process kfake broker (real Kafka protocol over
 // TCP) and connects a Cluster to it.
 func testCluster(t testing.TB) (*kfake.Cluster, *Cluster) {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	c, err := Connect(context.Background(), Options{Brokers: kc.ListenAddrs(), Timeout: 3 * time.Second})
+	b := testkit.NewBroker(t)
+	c, err := Connect(context.Background(), Options{Brokers: b.Addrs(), Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return kc, c
+	return b.Kf, c
 }
 
 // produceN writes n records to partition p of topic with timestamps base+i
-// seconds and values "v<i>".
+// seconds, keys "k<i>", values "v<i>" and one header h=x.
 func produceN(t testing.TB, c *Cluster, topic string, p int32, n int, base time.Time) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(64<<10))
-	if err != nil {
-		t.Fatal(err)
+	recs := testkit.Seq(topic, p, 0, n, base, time.Second)
+	for _, r := range recs {
+		r.Headers = []kgo.RecordHeader{{Key: "h", Value: []byte("x")}}
 	}
-	defer cl.Close()
-	recs := make([]*kgo.Record, n)
-	for i := range recs {
-		recs[i] = &kgo.Record{Topic: topic, Partition: p, Key: []byte(fmt.Sprintf("k%d", i)),
-			Value: []byte(fmt.Sprintf("v%d", i)), Timestamp: base.Add(time.Duration(i) * time.Second),
-			Headers: []kgo.RecordHeader{{Key: "h", Value: []byte("x")}}}
-	}
-	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	testkit.ProduceTo(t, c.Brokers(), recs...)
 }
 
 func createTopic(t testing.TB, c *Cluster, topic string, parts int32, cfg map[string]*string) {

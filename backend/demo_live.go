@@ -41,6 +41,7 @@ func (e *Embedded) startDemo(ctx context.Context) {
 			return
 		}
 	}
+	e.demoStarted = true
 	e.wg.Add(1)
 	go e.demoTraffic(ctx)
 

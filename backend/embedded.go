@@ -101,6 +101,9 @@ type Embedded struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// demoStarted: demo traffic and consumers were started (set once, in
+	// StartEmbedded).
+	demoStarted bool
 
 	closeOnce sync.Once
 	closeErr  error

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // reqCounter counts requests written to brokers, by API key.
@@ -55,14 +55,10 @@ func (r *reqCounter) snapshot() (int, map[string]int) {
 // over TCP) and connects a Cluster whose requests are counted.
 func groupsTestCluster(t testing.TB, kopts ...kfake.Opt) (*kfake.Cluster, *Cluster, *reqCounter) {
 	t.Helper()
-	kc, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, kopts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
+	b := testkit.NewBroker(t, kopts...)
 	rc := &reqCounter{}
 	c, err := Connect(context.Background(), Options{
-		Brokers: kc.ListenAddrs(),
+		Brokers: b.Addrs(),
 		Timeout: 10 * time.Second,
 		extra:   []kgo.Opt{kgo.WithHooks(rc)},
 	})
@@ -70,58 +66,25 @@ func groupsTestCluster(t testing.TB, kopts ...kfake.Opt) (*kfake.Cluster, *Clust
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return kc, c, rc
+	return b.Kf, c, rc
 }
 
-// noGoroutineLeak registers, first, a cleanup that runs last and fails the
-// test if goroutines started during it are still running.
-func noGoroutineLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			n := runtime.NumGoroutine()
-			if n <= before {
-				return
-			}
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				buf = buf[:runtime.Stack(buf, true)]
-				t.Errorf("goroutine leak: %d before, %d after\n%s", before, n, buf)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-}
+func noGoroutineLeak(t *testing.T) { testkit.NoGoroutineLeak(t) }
 
 func mustCreate(t testing.TB, c *Cluster, topic string, parts int32) {
 	t.Helper()
-	resp, err := c.adm.CreateTopic(context.Background(), parts, 1, nil, topic)
-	if err != nil || resp.Err != nil {
-		t.Fatalf("create %s: %v %v", topic, err, resp.Err)
-	}
+	createTopic(t, c, topic, parts, nil)
 }
 
 // produceEach writes n records to every partition of topic, record i of a
 // partition stamped base + i seconds.
 func produceEach(t testing.TB, c *Cluster, topic string, parts int32, n int, base time.Time) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var recs []*kgo.Record
-	for p := int32(0); p < parts; p++ {
-		for i := 0; i < n; i++ {
-			recs = append(recs, &kgo.Record{Topic: topic, Partition: p, Value: []byte(fmt.Sprintf("v%d", i)),
-				Timestamp: base.Add(time.Duration(i) * time.Second)})
-		}
+	for p := range parts {
+		recs = append(recs, testkit.Seq(topic, p, 0, n, base, time.Second)...)
 	}
-	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	testkit.ProduceTo(t, c.Brokers(), recs...)
 }
 
 // startConsumer joins group on topic, reads want records, commits the
@@ -129,40 +92,16 @@ func produceEach(t testing.TB, c *Cluster, topic string, parts int32, n int, bas
 // and stays in the group without polling further. The caller closes it.
 func startConsumer(t testing.TB, c *Cluster, group, topic string, want int, commitAt int64, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(c.Brokers()...),
-		kgo.ClientID("test-" + group),
-		kgo.ConsumerGroup(group),
-		kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(),
-		kgo.FetchMaxWait(250 * time.Millisecond),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	}, opts...)...)
+	ids, err := c.PartitionIDs(context.Background(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var commit []*kgo.Record
-	got := 0
-	for got < want {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			cl.Close()
-			t.Fatalf("%s: consumed %d of %d: %v", group, got, want, err)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			got++
-			if r.Offset == commitAt {
-				commit = append(commit, r)
-			}
-		})
+	commit := map[int32]int64{}
+	for _, p := range ids {
+		commit[p] = commitAt + 1
 	}
-	if err := cl.CommitRecords(ctx, commit...); err != nil {
-		cl.Close()
-		t.Fatalf("%s: commit: %v", group, err)
-	}
-	return cl
+	_ = want // the kit reads until every partition delivered commitAt
+	return testkit.Connect(t, c.Brokers()...).JoinAndCommit(group, topic, commit, append([]kgo.Opt{kgo.ClientID("test-" + group)}, opts...)...)
 }
 
 func findGroup(t testing.TB, gls []GroupLag, name string) GroupLag {

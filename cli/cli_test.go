@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,34 +8,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // remote starts an in-process kfake broker with a topic "orders" of 2
-// partitions holding n records each, and returns its address.
+// partitions holding n records each (plus one hostile record on
+// partition 0) and a compacted "customers", and returns its address.
 func remote(t *testing.T, n int) string {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	addr := kc.ListenAddrs()[0]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	compact := "compact"
-	if _, err := adm.CreateTopic(context.Background(), 2, 1, nil, "orders"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := adm.CreateTopic(context.Background(), 1, 1, map[string]*string{"cleanup.policy": &compact}, "customers"); err != nil {
-		t.Fatal(err)
-	}
+	b := testkit.NewBroker(t)
+	b.CreateTopic("orders", 2, nil)
+	b.CreateTopic("customers", 1, map[string]string{"cleanup.policy": "compact"})
 	var recs []*kgo.Record
 	for p := int32(0); p < 2; p++ {
 		for i := 0; i < n; i++ {
@@ -46,16 +29,8 @@ func remote(t *testing.T, n int) string {
 		}
 	}
 	recs = append(recs, &kgo.Record{Topic: "orders", Partition: 0, Key: []byte("evil"), Value: []byte("\x1b]0;pwned\x07\x1b[2J\xff")})
-	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-func runCLI(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
-	return code, out.String(), errb.String()
+	b.Produce(recs...)
+	return b.Addr
 }
 
 func TestCLIBadFlags(t *testing.T) {

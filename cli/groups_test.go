@@ -1,18 +1,16 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // lagCluster starts an in-process kfake broker with:
@@ -27,90 +25,17 @@ import (
 // It returns the address; the consumer is closed by t.Cleanup.
 func lagCluster(t *testing.T) string {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	addr := kc.ListenAddrs()[0]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := context.Background()
-	adm := kadm.NewClient(cl)
-	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "events"); err != nil {
-		t.Fatal(err)
-	}
-	var recs []*kgo.Record
-	base := time.Now().Add(-time.Hour)
-	for p := int32(0); p < 2; p++ {
-		for i := range 50 {
-			recs = append(recs, &kgo.Record{Topic: "events", Partition: p, Value: fmt.Appendf(nil, "v%d", i),
-				Timestamp: base.Add(time.Duration(i) * time.Second)})
-		}
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	commit := func(group string, at map[int32]int64) {
-		os := kadm.Offsets{}
-		for p, o := range at {
-			os.Add(kadm.Offset{Topic: "events", Partition: p, At: o, LeaderEpoch: -1})
-		}
-		if err := adm.CommitAllOffsets(ctx, group, os); err != nil {
-			t.Fatal(err)
-		}
-	}
-	commit("g-empty", map[int32]int64{0: 45})
-	commit("g-lost", map[int32]int64{1: 5})
-	commit("\x1b[2Jevil", map[int32]int64{0: 50})
-	del := kadm.Offsets{}
-	del.Add(kadm.Offset{Topic: "events", Partition: 1, At: 20})
-	if resp, err := adm.DeleteRecords(ctx, del); err != nil || resp.Error() != nil {
-		t.Fatalf("delete records: %v %v", err, resp.Error())
-	}
-
-	live, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("live-client"), kgo.ConsumerGroup("g-live"),
-		kgo.ConsumeTopics("events"), kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(live.Close)
-	// Read until both partitions delivered, then commit offset 30 on each.
-	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var at []*kgo.Record
-	seen := map[int32]bool{}
-	for len(seen) < 2 {
-		fs := live.PollFetches(pctx)
-		if pctx.Err() != nil {
-			t.Fatal("g-live never got records")
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			if r.Offset == 29 {
-				at = append(at, r)
-				seen[r.Partition] = true
-			}
-		})
-	}
-	if err := live.CommitRecords(pctx, at...); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until the group is Stable with its assignment visible.
-	for {
-		dg, err := adm.DescribeGroups(pctx, "g-live")
-		if err == nil && dg["g-live"].State == "Stable" && len(dg["g-live"].Members) == 1 {
-			break
-		}
-		if pctx.Err() != nil {
-			t.Fatal("g-live never stable")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return addr
+	b := testkit.NewBroker(t)
+	b.CreateTopic("events", 2, nil)
+	b.ProduceSeq("events", 2, 50, time.Now().Add(-time.Hour))
+	b.Commit("g-empty", "events", map[int32]int64{0: 45})
+	b.Commit("g-lost", "events", map[int32]int64{1: 5})
+	b.Commit("\x1b[2Jevil", "events", map[int32]int64{0: 50})
+	b.DeleteBelow("events", 1, 20)
+	// Read until both partitions delivered offset 29, commit 30 on each,
+	// stay a member.
+	b.JoinAndCommit("g-live", "events", map[int32]int64{0: 30, 1: 30}, kgo.ClientID("live-client"))
+	return b.Addr
 }
 
 func decodeGroups(t *testing.T, out string) map[string]map[string]any {

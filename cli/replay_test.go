@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,10 +11,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/rewind-log/rewind/internal/testkit"
 	"github.com/rewind-log/rewind/replay"
 )
 
@@ -25,6 +22,7 @@ import (
 // g-stopped at {0: 45, 1: 30}.
 type rpWorld struct {
 	t    *testing.T
+	b    *testkit.Broker
 	addr string
 	adm  *kadm.Client
 	dir  string
@@ -32,44 +30,12 @@ type rpWorld struct {
 
 func newRPWorld(t *testing.T) *rpWorld {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	addr := kc.ListenAddrs()[0]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	ctx := context.Background()
-	w := &rpWorld{t: t, addr: addr, adm: kadm.NewClient(cl), dir: t.TempDir()}
-	if _, err := w.adm.CreateTopic(ctx, 2, 1, nil, "events"); err != nil {
-		t.Fatal(err)
-	}
-	var recs []*kgo.Record
-	base := time.Now().Add(-time.Hour)
-	for p := int32(0); p < 2; p++ {
-		for i := range 50 {
-			recs = append(recs, &kgo.Record{Topic: "events", Partition: p, Value: fmt.Appendf(nil, "v%d", i), Timestamp: base.Add(time.Duration(i) * time.Second)})
-		}
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	del := kadm.Offsets{}
-	del.Add(kadm.Offset{Topic: "events", Partition: 1, At: 20})
-	if resp, err := w.adm.DeleteRecords(ctx, del); err != nil || resp.Error() != nil {
-		t.Fatalf("delete records: %v %v", err, resp.Error())
-	}
-	os := kadm.Offsets{}
-	os.AddOffset("events", 0, 45, -1)
-	os.AddOffset("events", 1, 30, -1)
-	if err := w.adm.CommitAllOffsets(ctx, "g-stopped", os); err != nil {
-		t.Fatal(err)
-	}
-	return w
+	b := testkit.NewBroker(t)
+	b.CreateTopic("events", 2, nil)
+	b.ProduceSeq("events", 2, 50, time.Now().Add(-time.Hour))
+	b.DeleteBelow("events", 1, 20)
+	b.Commit("g-stopped", "events", map[int32]int64{0: 45, 1: 30})
+	return &rpWorld{t: t, b: b, addr: b.Addr, adm: b.Adm, dir: t.TempDir()}
 }
 
 func (w *rpWorld) run(args ...string) (int, string, string) {
@@ -78,78 +44,14 @@ func (w *rpWorld) run(args ...string) (int, string, string) {
 
 func (w *rpWorld) offsets(group string) map[int32]int64 {
 	w.t.Helper()
-	o, err := w.adm.FetchOffsets(context.Background(), group)
-	out := map[int32]int64{}
-	if errors.Is(err, kerr.GroupIDNotFound) {
-		return out
-	}
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	o.Each(func(r kadm.OffsetResponse) {
-		if r.At >= 0 {
-			out[r.Partition] = r.At
-		}
-	})
-	return out
+	return w.b.GroupOffsets(group, "events")
 }
 
 // member joins group, reads to the end of events, commits, and stays a
 // member until closed.
 func (w *rpWorld) member(group string, opts ...kgo.Opt) *kgo.Client {
 	w.t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(w.addr), kgo.ConsumerGroup(group), kgo.ConsumeTopics("events"),
-		kgo.DisableAutoCommit(), kgo.FetchMaxWait(200 * time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pos := w.offsets(group)
-	for pos[0] < 50 || pos[1] < 50 {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			cl.Close()
-			w.t.Fatalf("%s stuck at %v", group, pos)
-		}
-		fs.EachRecord(func(r *kgo.Record) { pos[r.Partition] = r.Offset + 1 })
-	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		cl.Close()
-		w.t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if w.members(group) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cl.Close()
-			w.t.Fatalf("%s never became a member", group)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return cl
-}
-
-// members counts the group's members the way the CLI sees them (KIP-848
-// groups show none in DescribeGroups).
-func (w *rpWorld) members(group string) int {
-	w.t.Helper()
-	code, out, errs := w.run("groups", "-o", "json")
-	if code != 0 {
-		w.t.Fatalf("groups: %s", errs)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var g struct {
-			Group   string `json:"group"`
-			Members int    `json:"members"`
-		}
-		if json.Unmarshal([]byte(line), &g) == nil && g.Group == group {
-			return g.Members
-		}
-	}
-	return 0
+	return w.b.JoinAndCommit(group, "events", map[int32]int64{0: 50, 1: 50}, opts...)
 }
 
 func (w *rpWorld) audit() []replay.AuditEntry {
@@ -444,16 +346,7 @@ func TestCLIReplayCutoverCopy(t *testing.T) {
 
 func waitEmpty(t *testing.T, w *rpWorld, group string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if w.members(group) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never emptied", group)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	w.b.WaitMembers(group, 0)
 }
 
 // A typo in the group name must not silently create a new group.

@@ -1,10 +1,12 @@
 package project
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -17,10 +19,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 type world struct {
@@ -30,38 +32,34 @@ type world struct {
 	raw  *kgo.Client
 	adm  *kadm.Client
 	dir  string
+	kit  *testkit.Broker // Kf is nil for a world on a broker of another process
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	addr := kc.ListenAddrs()[0]
-	return connectWorld(t, addr)
+	b := testkit.NewBroker(t)
+	w := connectWorld(t, b.Addr)
+	w.kit = b
+	return w
 }
 
 func connectWorld(t testing.TB, addr string) *world {
-	raw, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(raw.Close)
+	b := testkit.Connect(t, addr)
 	c, err := backend.Connect(context.Background(), backend.Options{Brokers: []string{addr}, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return &world{t: t, addr: addr, c: c, raw: raw, adm: kadm.NewClient(raw), dir: t.TempDir()}
+	return &world{t: t, addr: addr, c: c, raw: b.Client, adm: b.Adm, dir: t.TempDir(), kit: b}
 }
 
 func (w *world) topic(name string, parts int32, configs map[string]*string) {
 	w.t.Helper()
-	if _, err := w.adm.CreateTopic(context.Background(), parts, 1, configs, name); err != nil {
-		w.t.Fatal(err)
+	cfg := map[string]string{}
+	for k, v := range configs {
+		cfg[k] = *v
 	}
+	w.kit.CreateTopic(name, parts, cfg)
 }
 
 type rec struct {
@@ -85,9 +83,7 @@ func (w *world) produce(topic string, recs ...rec) {
 		}
 		out = append(out, kr)
 	}
-	if err := w.raw.ProduceSync(context.Background(), out...).FirstErr(); err != nil {
-		w.t.Fatal(err)
-	}
+	w.kit.Produce(out...)
 }
 
 type order struct {
@@ -510,11 +506,23 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	for round := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestResumeAfterSIGKILL$")
 		cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(300+round*250) * time.Millisecond)
+		// Kill after the child reported a number of checkpoints (a
+		// condition, not a time): mid-run, wherever the next batch is.
+		sc := bufio.NewScanner(out)
+		for n := 0; n < 3+round*4 && sc.Scan(); {
+			if strings.HasPrefix(sc.Text(), "committed ") {
+				n++
+			}
+		}
 		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_, _ = io.Copy(io.Discard, out)
 		_ = cmd.Wait()
 	}
 	m, err := LoadMeta(w.dir, "killed")
@@ -538,7 +546,12 @@ func childRun(t *testing.T, addr string) {
 	w := connectWorld(t, addr)
 	w.dir = os.Getenv("REWIND_PROJ_DIR")
 	o := Options{MaxPoll: 20}
-	o.hook = func(string, int64) { time.Sleep(50 * time.Microsecond) }
+	o.hook = func(stage string, n int64) {
+		if stage == "committed" {
+			fmt.Println("committed", n) // the parent kills after some of these
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 	if _, err := LoadMeta(w.dir, "killed"); err == nil {
 		_, _ = Resume(context.Background(), w.c, w.dir, "killed", nil, o)
 		return
@@ -615,17 +628,29 @@ func TestLiveRunAndDiffWhileRunning(t *testing.T) {
 			}})
 		done <- err
 	}()
-	deadline := time.After(10 * time.Second)
-	for caught := false; !caught; {
-		select {
-		case p := <-progress:
-			caught = p.Done >= 300
-		case <-deadline:
-			t.Fatal("live run did not catch up")
+	caughtUp := func(n int64) {
+		t.Helper()
+		deadline := time.After(testkit.WaitTimeout)
+		for {
+			select {
+			case p := <-progress:
+				// Progress is emitted after the checkpoint that holds
+				// it. Done is capped at the window; live runs go past.
+				var next int64
+				for _, pp := range p.Partitions {
+					next += pp.Next
+				}
+				if next >= n {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("live run did not reach %d", n)
+			}
 		}
 	}
-	w.orders(30)                        // more arrives while it runs
-	time.Sleep(1500 * time.Millisecond) // consumed
+	caughtUp(300)
+	w.orders(30) // more arrives while it runs
+	caughtUp(330)
 	w.run(revenueV1, "bounded", Options{})
 	// Diff in the same process while the live run holds its store.
 	tl, err := OpenTable(w.dir, "live")
