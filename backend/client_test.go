@@ -10,8 +10,8 @@ import (
 
 // TestOneClientFactory keeps NewClient the only place the product builds a
 // franz-go client: a client built elsewhere would miss TLS, SASL and the
-// operator's connection properties. Tests and benchmark set-up tools may
-// build their own.
+// operator's connection properties. Tests, the shared test kit
+// (internal/testkit) and benchmark set-up tools may build their own.
 func TestOneClientFactory(t *testing.T) {
 	root := ".."
 	var offenders []string
@@ -20,7 +20,7 @@ func TestOneClientFactory(t *testing.T) {
 			return err
 		}
 		if d.IsDir() {
-			if name := d.Name(); name == "bench" || name == "testdata" || (strings.HasPrefix(name, ".") && path != root) {
+			if name := d.Name(); name == "bench" || name == "testdata" || name == "testkit" || (strings.HasPrefix(name, ".") && path != root) {
 				return filepath.SkipDir
 			}
 			return nil
