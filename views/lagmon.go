@@ -381,7 +381,7 @@ func statusStyle(th themes.Theme, s lag.Status) lipgloss.Style {
 	switch s {
 	case lag.OK:
 		return th.OK
-	case lag.Warn:
+	case lag.Warn, lag.Late, lag.Behind:
 		return th.Warn
 	case lag.Stall, lag.Stop, lag.Rewind, lag.Lost:
 		return th.Error.Bold(true)

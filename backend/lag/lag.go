@@ -17,9 +17,10 @@
 // is lower than the previous sample's (partition truncated, recreated or
 // reopened), or whose previous sample had no commit, starts a new history;
 // samples before it are ignored, so a reset is never mistaken for a rewind or
-// a trend. The window is the samples taken within `window` of now (the
-// newest sample always counts). Rules are applied in this order; the first
-// that matches wins:
+// a trend. The window (Config.Window, at least a minute) is the samples taken
+// within it of now (the newest sample always counts); the rate horizon
+// (Config.RateHorizon, an hour) is the longer history the rates are read
+// from. Rules are applied in this order; the first that matches wins:
 //
 //  1. UNKNOWN: no samples, or the newest sample has no commit (Committed < 0).
 //     Burrow ignores such partitions; kafka-consumer-groups prints "-".
@@ -52,27 +53,60 @@
 //     watched longer than that).
 //  7. OK: lag was 0 in any sample of the window (Burrow: a consumer that
 //     caught up within the window is not in error).
-//  8. UNKNOWN: fewer than MinSamples samples in the window: not enough data
-//     for a trend.
-//  9. WARN: lag grew across the whole window: every sample's lag >= the
+//  8. BEHIND (falling behind): the group consumes the partition more slowly
+//     than it is produced. Rates are read over the history since the latest
+//     reset or rewind, up to the rate horizon (the oldest sample in it; when
+//     rewind was not running for a while, the newest sample before the
+//     gap), and need a span of at least two windows. The consume rate
+//     (committed offset per second) is below (1 - RateTolerance) x the
+//     produce rate (high watermark per second), and lag grew by more than
+//     its swing inside the window (max - min of the window's lags: the
+//     sawtooth of a consumer that commits in batches) both over the whole
+//     span and over its newer half (so a consumer that fell behind an hour
+//     ago and keeps up now is not flagged). This is the rule a windowed
+//     "lag grew at every sample" (WARN) misses for batch committers: their
+//     lag goes down at every commit while they fall hours behind.
+//  9. LATE: the time lag of the newest sample (Sample.TimeLag: the age of
+//     the oldest record the group has not consumed) is over
+//     Config.TimeLagThreshold (DefaultTimeLagThreshold, 15m; per group in
+//     the context config), whatever the trend: a consumer catching up 13
+//     hours behind is still 13 hours behind.
+//  10. UNKNOWN: fewer than MinSamples samples in the window and no rates
+//     (less than half a window of history): not enough data for a trend.
+//     With history, this rule never fires: a verdict is always given.
+//  11. WARN: lag grew across the window: every sample's lag >= the
 //     previous one, the newest > the oldest, and the samples span at least
 //     half the window (a few seconds of rising lag is how a healthy consumer
 //     that commits in batches looks). Burrow also requires the
 //     offset to advance; here a non-advancing offset with growing lag is
 //     WARN until the window has passed and rule 5 or 6 takes over.
-//  10. OK: otherwise (the offset advances and lag is not growing).
+//  12. OK: otherwise (the offset advances and lag is not growing); with
+//     rates, the reason says "keeping up" with both.
 //
 // Committed > HighWatermark (the log was truncated or recreated under the
 // group) clamps lag to 0 and is OK by rule 4.
 //
+// Every verdict comes with a one-line reason (Verdict.Reason) and the span of
+// history it rests on (Verdict.Basis: "based on 6h of samples"). A Window
+// keeps two rings: the newest samples at full resolution (the window and
+// some slack) and one sample every CoarseStep for CoarseSpan, so the rates
+// and the basis reach back hours in bounded memory.
+//
 // # Group verdict
 //
 // A group's verdict is the worst of its partitions' verdicts, by Severity:
-// UNKNOWN < OK < WARN < STOP < STALL < REWIND < LOST. This is Burrow's order
-// (a stalled consumer is alive but wedged and needs a person; a rewind means
-// downstream sees records again) with LOST on top: data the group never read
-// is gone for good. UNKNOWN is lowest so that partitions without commits do
-// not hide the state of the others.
+// UNKNOWN < OK < WARN < LATE < BEHIND < STOP < STALL < REWIND < LOST. This is
+// Burrow's order (a stalled consumer is alive but wedged and needs a person;
+// a rewind means downstream sees records again) with LOST on top: data the
+// group never read is gone for good. UNKNOWN is lowest so that partitions
+// without commits do not hide the state of the others. BEHIND is also judged
+// on the group's summed rates (rule 8 over all partitions), so a group whose
+// every partition is a little behind is flagged with the group's rates
+// ("consuming 0.1/s while 0.4/s is produced").
+//
+// rewind's own groups (replays, projections) are not judged: their verdict
+// is REPLAY or PROJECTION with a label ("replay of email-notifier"), never
+// an alarm (see Verdict.Own).
 package lag
 
 import (
@@ -88,34 +122,50 @@ const (
 	Unknown Status = "UNKNOWN"
 	OK      Status = "OK"
 	Warn    Status = "WARN"
+	Late    Status = "LATE"
+	Behind  Status = "BEHIND"
 	Stop    Status = "STOP"
 	Stall   Status = "STALL"
 	Rewind  Status = "REWIND"
 	Lost    Status = "LOST"
+
+	// Replay and Projection are rewind's own groups: labelled, never
+	// judged (see Verdict.Own). Severity 0, like UNKNOWN.
+	Replay     Status = "REPLAY"
+	Projection Status = "PROJECTION"
 )
 
-// Statuses lists every verdict in severity order, least severe first.
-var Statuses = []Status{Unknown, OK, Warn, Stop, Stall, Rewind, Lost}
+// Statuses lists every health verdict in severity order, least severe
+// first (Replay and Projection are roles, not verdicts).
+var Statuses = []Status{Unknown, OK, Warn, Late, Behind, Stop, Stall, Rewind, Lost}
 
-// Severity orders verdicts: 0 for UNKNOWN (and anything unrecognised) up to
-// 6 for LOST.
+// Severity orders verdicts: 0 for UNKNOWN, REPLAY, PROJECTION (and anything
+// unrecognised) up to 8 for LOST.
 func (s Status) Severity() int {
 	switch s {
 	case OK:
 		return 1
 	case Warn:
 		return 2
-	case Stop:
+	case Late:
 		return 3
-	case Stall:
+	case Behind:
 		return 4
-	case Rewind:
+	case Stop:
 		return 5
-	case Lost:
+	case Stall:
 		return 6
+	case Rewind:
+		return 7
+	case Lost:
+		return 8
 	}
 	return 0
 }
+
+// Alarm reports whether the verdict needs a person: anything but OK,
+// UNKNOWN and rewind's own groups.
+func (s Status) Alarm() bool { return s.Severity() > 1 }
 
 // Worst returns the most severe of the statuses (UNKNOWN when none are
 // given). A group's verdict is Worst of its partitions' verdicts.
@@ -146,6 +196,10 @@ type Sample struct {
 	// Active reports that a live member of the group holds the partition
 	// when the sample was taken.
 	Active bool
+	// TimeLag is the age of the oldest record the group has not consumed
+	// when the sample was taken, if TimeLagKnown (rule 9, LATE).
+	TimeLag      time.Duration
+	TimeLagKnown bool
 }
 
 // Lag is HighWatermark - Committed clamped at 0; -1 when there is no commit.
@@ -162,12 +216,28 @@ func (s Sample) Lag() int64 {
 // DefaultCapacity is the number of samples a zero Window keeps.
 const DefaultCapacity = 30
 
-// Window is a bounded ring of the newest samples of one partition. The zero
-// value keeps DefaultCapacity samples. Not safe for concurrent use.
+// The long history of a Window: one sample every CoarseStep, for
+// CoarseSpan (36 samples, at most about 3.5 KB per partition, grown as
+// needed).
+const (
+	CoarseStep = 10 * time.Minute
+	CoarseSpan = 6 * time.Hour
+)
+
+const coarseCap = int(CoarseSpan / CoarseStep)
+
+// Window is a bounded ring of the newest samples of one partition, plus a
+// ring of one sample every CoarseStep over CoarseSpan for rates and the
+// basis of verdicts. The zero value keeps DefaultCapacity samples. Not safe
+// for concurrent use.
 type Window struct {
 	buf   []Sample
 	start int
 	n     int
+
+	coarse []Sample
+	cstart int
+	cn     int
 }
 
 // NewWindow returns a window keeping at most capacity samples (at least 2).
@@ -203,6 +273,7 @@ func (w *Window) Add(s Sample) {
 			s.CommitAt = s.At
 		}
 	}
+	w.addCoarse(s)
 	if w.n < len(w.buf) {
 		w.buf[(w.start+w.n)%len(w.buf)] = s
 		w.n++
@@ -210,6 +281,45 @@ func (w *Window) Add(s Sample) {
 	}
 	w.buf[w.start] = s
 	w.start = (w.start + 1) % len(w.buf)
+}
+
+// addCoarse keeps s in the coarse ring when it is CoarseStep after the
+// newest coarse sample (or replaces it when taken at the same instant).
+func (w *Window) addCoarse(s Sample) {
+	cv := view{w.coarse, w.cstart, w.cn}
+	if w.cn > 0 {
+		last := cv.at(w.cn - 1)
+		if s.At.Equal(last.At) {
+			*last = s
+			return
+		}
+		if s.At.Sub(last.At) < CoarseStep {
+			return
+		}
+	}
+	if w.cn < coarseCap {
+		// Not full yet: cstart is 0 and the ring is a growing slice.
+		w.coarse = append(w.coarse, s)
+		w.cn++
+		return
+	}
+	w.coarse[w.cstart] = s
+	w.cstart = (w.cstart + 1) % len(w.coarse)
+}
+
+// history is the coarse samples older than the oldest recent one, then the
+// recent ones, oldest first.
+func (w *Window) history() hist {
+	f := view{w.buf, w.start, w.n}
+	c := view{w.coarse, w.cstart, w.cn}
+	nc := 0
+	if f.n > 0 {
+		first := f.at(0).At
+		for nc < c.n && c.at(nc).At.Before(first) {
+			nc++
+		}
+	}
+	return hist{c: c, f: f, nc: nc}
 }
 
 // Len is the number of samples held.
@@ -232,9 +342,15 @@ func (w *Window) Samples() []Sample {
 	return out
 }
 
-// Status evaluates the window (see the package rules) without copying it.
+// Status evaluates the window (see the package rules) without copying it,
+// with the given window and the default rate horizon and threshold.
 func (w *Window) Status(now time.Time, window time.Duration) Status {
-	return evaluate(view{w.buf, w.start, w.n}, now, window)
+	return w.Verdict(now, Config{Window: window}).Status
+}
+
+// Verdict evaluates the window (see the package rules) without copying it.
+func (w *Window) Verdict(now time.Time, cfg Config) Verdict {
+	return evaluate(w.history(), now, cfg)
 }
 
 // TimeLag estimates how far behind, in time, the committed offset is, from
@@ -263,7 +379,13 @@ func (v view) at(i int) *Sample {
 // Evaluate judges one partition from its samples (oldest first) at time now
 // with the given window. The rules are in the package documentation.
 func Evaluate(samples []Sample, now time.Time, window time.Duration) Status {
-	return evaluate(view{samples, 0, len(samples)}, now, window)
+	return EvaluateVerdict(samples, now, Config{Window: window}).Status
+}
+
+// EvaluateVerdict judges one partition from its samples (oldest first) at
+// time now: the verdict, its reason and its basis.
+func EvaluateVerdict(samples []Sample, now time.Time, cfg Config) Verdict {
+	return evaluate(hist{f: view{samples, 0, len(samples)}}, now, cfg)
 }
 
 // segmentStart returns the index of the first sample after the latest reset
@@ -276,80 +398,6 @@ func segmentStart(v view) int {
 		}
 	}
 	return 0
-}
-
-func evaluate(v view, now time.Time, window time.Duration) Status {
-	if v.n == 0 {
-		return Unknown
-	}
-	last := v.at(v.n - 1)
-	if last.Committed < 0 {
-		return Unknown
-	}
-	if last.Committed < last.LogStart {
-		return Lost
-	}
-	seg := segmentStart(v)
-	ws := seg // first sample inside the window
-	for ws < v.n-1 && now.Sub(v.at(ws).At) > window {
-		ws++
-	}
-
-	// 3. REWIND: a backwards step observed inside the window. The step
-	// between ws-1 and ws was observed at ws, so it counts.
-	for i := max(ws, seg+1); i < v.n; i++ {
-		if v.at(i).Committed < v.at(i-1).Committed {
-			return Rewind
-		}
-	}
-
-	if last.Lag() == 0 {
-		return OK
-	}
-
-	// When did the committed offset last change?
-	changed := last.CommitAt
-	known := !changed.IsZero()
-	if !known {
-		r := v.n - 1
-		for r > seg && v.at(r-1).Committed == last.Committed {
-			r--
-		}
-		changed = v.at(r).At
-		known = r > seg // a change was observed between r-1 and r
-	}
-	idle := now.Sub(changed)
-	moving := known && idle <= window
-
-	if !last.Active && !moving {
-		return Stop
-	}
-	if idle > window {
-		return Stall // Active: a live member holds it but it does not move
-	}
-	for i := ws; i < v.n; i++ {
-		if v.at(i).Lag() == 0 {
-			return OK
-		}
-	}
-	if v.n-ws < MinSamples {
-		return Unknown
-	}
-	growing := true
-	for i := ws + 1; i < v.n; i++ {
-		if v.at(i).Lag() < v.at(i-1).Lag() {
-			growing = false
-			break
-		}
-	}
-	// A trend needs time as well as samples: a healthy consumer that commits
-	// in batches shows lag rising over a few seconds all the time. Burrow
-	// waits for a full window; half of it is enough to call a trend here.
-	span := last.At.Sub(v.at(ws).At)
-	if growing && last.Lag() > v.at(ws).Lag() && span >= window/2 {
-		return Warn
-	}
-	return OK
 }
 
 // EstimateTimeLag estimates how far behind the newest sample, in wall-clock
