@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 func readOnlyTwin(t *testing.T, c *Cluster) *Cluster {

@@ -21,6 +21,13 @@ const (
 	AuditReplayCreate = "replay-create" // a replay group was created
 	AuditCutover      = "cutover"       // a replay was cut over (copy or keep)
 	AuditDelete       = "delete"        // a group was deleted
+	// Operator actions (package admin).
+	AuditTopicCreate     = "topic-create"     // a topic was created
+	AuditTopicDelete     = "topic-delete"     // a topic was deleted
+	AuditTopicConfig     = "topic-config"     // a topic's configs changed
+	AuditTopicPartitions = "topic-partitions" // partitions were added
+	AuditDeleteOffsets   = "delete-offsets"   // a group's offsets on one topic were deleted
+	AuditRedriveKind     = "redrive"          // records re-produced from a dead-letter topic
 )
 
 // Confirmations are the operator's answers to the live-group guards.
@@ -66,6 +73,14 @@ type AuditEntry struct {
 	Partial       bool             `json:"partial"`
 	Confirmations Confirmations    `json:"confirmations"`
 	Partitions    []AuditPartition `json:"partitions"`
+	// Topic is the topic acted on (topic actions, delete-offsets, the
+	// dead-letter topic of a redrive).
+	Topic string `json:"topic,omitempty"`
+	// Configs are settings before and after (topic configs, the partition
+	// count).
+	Configs []AuditConfig `json:"configs,omitempty"`
+	// Redrive is what a redrive re-produced.
+	Redrive *AuditRedrive `json:"redrive,omitempty"`
 	// Result is "ok", "refused: ..." or "failed: ...".
 	Result string `json:"result"`
 }
