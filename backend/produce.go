@@ -81,9 +81,6 @@ func (c *Cluster) NewProducer(o ProduceOptions) (*Producer, error) {
 	// of kgo's default of retrying forever.
 	delivery := max(30*time.Second, 6*c.opts.Timeout)
 	kopts := []kgo.Opt{
-		kgo.SeedBrokers(c.opts.Brokers...),
-		kgo.ClientID(c.opts.ClientID),
-		kgo.DialTimeout(c.opts.Timeout),
 		kgo.ProducerBatchCompression(codec),
 		kgo.RecordDeliveryTimeout(delivery),
 		kgo.ProducerLinger(5 * time.Millisecond),
@@ -104,10 +101,9 @@ func (c *Cluster) NewProducer(o ProduceOptions) (*Producer, error) {
 	if o.Partition != nil {
 		kopts = append(kopts, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	}
-	kopts = append(kopts, c.opts.extra...)
-	cl, err := kgo.NewClient(kopts...)
+	cl, err := c.NewClient("produce", kopts...)
 	if err != nil {
-		return nil, fmt.Errorf("producer for %s: %w", c.Addr(), err)
+		return nil, fmt.Errorf("producer: %w", err)
 	}
 	p := &Producer{c: c, cl: cl, acks: acks}
 	if o.Partition != nil {

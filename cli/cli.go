@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -48,16 +47,11 @@ type CLI struct {
 	Reset   ResetCmd   `cmd:"" help:"Plan (dry run) and, with --execute, apply a change of a group's offsets behind guards."`
 	Replay  ReplayCmd  `cmd:"" help:"Isolated replay groups beside the live group: start, list, status, cutover, delete."`
 	Project ProjectCmd `cmd:"" help:"Projections: rebuild a view of topics in an isolated group, diff two runs, publish, export."`
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	Produce ProduceCmd `cmd:"" help:"Write records read from stdin (kcat -P conventions: -D, -K, -H, -p, -Z)."`
+	Topic   TopicCmd   `cmd:"" help:"Topic administration: create, delete, config, alter, add-partitions."`
+	Brokers BrokersCmd `cmd:"" help:"List the brokers: address, rack, controller, partitions led, log dir sizes."`
+	Group   GroupCmd   `cmd:"" help:"Consumer group administration: delete, delete-offsets."`
+	Redrive RedriveCmd `cmd:"" help:"Re-produce records from a dead-letter topic to their origin topic (dry run unless --execute)."`
 }
 
 // Main runs the command line and returns the process exit code.
@@ -74,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Name("rewind"),
 		kong.Description("A terminal UI and CLI for Kafka-protocol logs: browse, watch lag, reprocess safely."),
 		kong.Vars{
-			"version":          "rewind " + buildVersion(),
+			"version":          versionLine(),
 			"default_listen":   backend.DefaultListen,
 			"default_data_dir": backend.DefaultDataDir(),
 		},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -61,8 +60,8 @@ func (c *TopicsCmd) Run(e *runEnv) error {
 	}
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
-	if c.Output == "json" {
-		enc := json.NewEncoder(w)
+	if structured(c.Output) {
+		enc := newEncoder(w, c.Output)
 		for _, t := range topics {
 			if t.Internal && !c.Internal {
 				continue
@@ -105,7 +104,7 @@ type ConsumeCmd struct {
 	Partition *int32 `short:"p" placeholder:"N" help:"Read only this partition."`
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`
 	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the high watermarks taken at start. Without --until or --count, follow the log."`
-	Output    string `short:"o" enum:"json,text" default:"json" help:"json (one object per line) or text."`
+	Output    string `short:"o" enum:"json,yaml,text" default:"json" help:"json (one object per line), yaml (one document per record) or text."`
 }
 
 // Run streams records to stdout.
@@ -130,13 +129,18 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	var buf []byte
 	err = s.cluster.Consume(e.ctx, opts, func(r *kgo.Record) error {
 		buf = buf[:0]
-		if c.Output == "json" {
+		if structured(c.Output) {
 			buf = backend.AppendRecordJSON(buf, r)
 		} else {
 			buf = appendText(buf, r)
 		}
 		buf = append(buf, '\n')
-		_, err := w.Write(buf)
+		var err error
+		if c.Output == "yaml" {
+			err = writeYAML(w, buf)
+		} else {
+			_, err = w.Write(buf)
+		}
 		if err == nil && !opts.UntilEnd && opts.Count == 0 && w.Buffered() > 0 {
 			// Following: a record must appear as it arrives, not when the
 			// buffer fills. Bounded reads keep the big buffer for speed.

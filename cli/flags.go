@@ -14,7 +14,7 @@ var flagVars = map[string]string{
 
 // OutputFlag is -o table|json.
 type OutputFlag struct {
-	Output string `short:"o" enum:"table,json" default:"table" help:"${output_what} format: table or json${json_shape}."`
+	Output string `short:"o" enum:"table,json,yaml" default:"table" help:"${output_what} format: table, json or yaml${json_shape}."`
 }
 
 // ScopeFlags choose the partitions a reset or replay plan covers.

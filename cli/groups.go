@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -280,7 +279,7 @@ func watchLag(e *runEnv, smp *lagSampler, groups []string, output string, refres
 		switch {
 		case e.ctx.Err() != nil:
 			return nil // SIGINT: a clean end
-		case err != nil && output == "json":
+		case err != nil && structured(output):
 			// Keep stdout parseable; the error goes to stderr and the
 			// watch goes on.
 			fmt.Fprintf(e.stderr, "rewind: %s\n", oneLine(err))
@@ -346,8 +345,8 @@ func writeOut(w io.Writer, b []byte) error {
 }
 
 func writeReports(w io.Writer, reps []groupReport, output string, detail bool) {
-	if output == "json" {
-		enc := json.NewEncoder(w)
+	if structured(output) {
+		enc := newEncoder(w, output)
 		for i := range reps {
 			_ = enc.Encode(&reps[i]) // a bytes.Buffer does not fail
 		}

@@ -113,8 +113,8 @@ func (c *ProjectResumeCmd) Run(e *runEnv) error {
 }
 
 func printRunResult(e *runEnv, m *project.Meta, output string) error {
-	if output == "json" {
-		return writeJSON(e.stdout, m)
+	if structured(output) {
+		return writeStructured(e.stdout, output, m)
 	}
 	p := m.Progress
 	if p == nil {
@@ -198,11 +198,11 @@ func (c *ProjectListCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	if c.Output == "json" {
+	if structured(c.Output) {
 		if runs == nil {
 			runs = []*project.Meta{}
 		}
-		return writeJSON(e.stdout, runs)
+		return writeStructured(e.stdout, c.Output, runs)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tNAME\tSTATUS\tTOPICS\tAGGREGATE\tFROM\tUNTIL\tPROGRESS\tROWS\tCREATED")
@@ -259,8 +259,8 @@ func (c *ProjectShowCmd) Run(e *runEnv) error {
 	} else {
 		return err
 	}
-	if c.Output == "json" {
-		return writeJSON(e.stdout, out)
+	if structured(c.Output) {
+		return writeStructured(e.stdout, c.Output, out)
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "run       %s\nname      %s (%s)\nspec      %s (hash %s)\nstatus    %s%s\n", m.ID, m.Name, m.Aggregate, m.SpecFile, m.SpecHash, m.Status, partialLabel(m.Partial))
@@ -356,7 +356,7 @@ func (c *ProjectDiffCmd) Run(e *runEnv) error {
 	}
 	out.DiffSummary = sum
 	if tw == nil {
-		return writeJSON(e.stdout, out)
+		return writeStructured(e.stdout, c.Output, out)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -413,8 +413,8 @@ func (c *ProjectPublishCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	if c.Output == "json" {
-		if err := writeJSON(e.stdout, plan); err != nil {
+	if structured(c.Output) {
+		if err := writeStructured(e.stdout, c.Output, plan); err != nil {
 			return err
 		}
 	} else {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -219,8 +218,8 @@ type planOutput struct {
 }
 
 func printPlan(w io.Writer, o *planOutput, output string) error {
-	if output == "json" {
-		return json.NewEncoder(w).Encode(o)
+	if structured(output) {
+		return newEncoder(w, output).Encode(o)
 	}
 	var buf bytes.Buffer
 	writePlanTable(&buf, o.Plan)
@@ -399,8 +398,8 @@ func (c *ReplayListCmd) Run(e *runEnv) error {
 	}
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
-	if c.Output == "json" {
-		enc := json.NewEncoder(w)
+	if structured(c.Output) {
+		enc := newEncoder(w, c.Output)
 		for i := range rows {
 			if err := enc.Encode(&rows[i]); err != nil {
 				return err
@@ -483,8 +482,8 @@ func (c *ReplayStatusCmd) Run(e *runEnv) error {
 		if clear {
 			buf.WriteString("\x1b[H\x1b[2J")
 		}
-		if c.Output == "json" {
-			_ = json.NewEncoder(&buf).Encode(st)
+		if structured(c.Output) {
+			_ = newEncoder(&buf, c.Output).Encode(st)
 		} else {
 			writeStatus(&buf, r, st)
 			if c.Watch {
