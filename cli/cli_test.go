@@ -38,8 +38,8 @@ func TestCLIBadFlags(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "no-such-flag") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 		t.Fatalf("bad flag: code=%d stderr=%q", code, stderr)
 	}
-	code, _, stderr = runCLI("-b", "127.0.0.1:1", "topics", "-o", "yaml")
-	if code == 0 || !strings.Contains(stderr, "yaml") {
+	code, _, stderr = runCLI("-b", "127.0.0.1:1", "topics", "-o", "xml")
+	if code == 0 || !strings.Contains(stderr, "xml") {
 		t.Fatalf("bad enum: code=%d stderr=%q", code, stderr)
 	}
 	code, _, stderr = runCLI("-b", "127.0.0.1:1", "consume", "orders", "--from", "yesterday")
