@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -31,13 +32,17 @@ type Options struct {
 	// ClientID is sent to the brokers by every client (default
 	// "rewind-<role>", see NewClient).
 	ClientID string
+	// Security is TLS and SASL (zero: plaintext, no authentication).
+	Security connect.Security
 	// extra kgo options, for tests (hooks counting requests).
 	extra []kgo.Opt
 }
 
 // Cluster is a connection to a cluster. Safe for concurrent use.
 type Cluster struct {
-	opts Options
+	opts  Options
+	built *connect.Built // TLS config and SASL mechanism, shared by every client
+	diag  *connect.Diag  // watches connections to explain failures
 	cl   *kgo.Client  // shared client for metadata, admin and raw fetches
 	adm  *kadm.Client // admin client over cl
 
@@ -84,7 +89,12 @@ func Dial(opts Options) (*Cluster, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	cl, err := NewClient(opts, "",
+	built, err := opts.Security.Build(context.Background(), opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	diag := connect.NewDiag()
+	cl, err := newClient(opts, built, diag, "",
 		kgo.RetryTimeout(opts.Timeout),
 		// Read/write deadlines are timeout + this overhead; kgo's default
 		// 10s would let a black-holed broker hold Close for 10s.
@@ -95,7 +105,7 @@ func Dial(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cluster{opts: opts, cl: cl, adm: kadm.NewClient(cl), topics: map[string]topicMeta{}}, nil
+	return &Cluster{opts: opts, built: built, diag: diag, cl: cl, adm: kadm.NewClient(cl), topics: map[string]topicMeta{}}, nil
 }
 
 // Close releases the client. Safe to call twice.
@@ -134,9 +144,18 @@ func (c *Cluster) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	if _, err := c.adm.BrokerMetadata(ctx); err != nil {
-		return fmt.Errorf("cannot reach %s: %w", c.Addr(), cleanErr(err))
+		return c.explain(err)
 	}
 	return nil
+}
+
+// explain turns a connection failure into one actionable line (which
+// broker, what is wrong, what to set).
+func (c *Cluster) explain(err error) error {
+	if e := c.built.Explain(err, c.diag, c.opts.Brokers, c.opts.Timeout); e != nil {
+		return e
+	}
+	return fmt.Errorf("cannot reach %s: %w", c.Addr(), cleanErr(err))
 }
 
 // cleanErr turns context and dial errors into something an operator can read

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/connect"
 )
 
 // version is set with -ldflags "-X github.com/rewind-log/rewind/cli.version=...";
@@ -23,15 +24,19 @@ var version = ""
 
 // Globals are the flags every command shares.
 type Globals struct {
-	Brokers  []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers rewind runs its embedded log."`
-	DataDir  string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
-	Listen   string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
-	NoDemo   bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
-	ReadOnly bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
-	Theme    string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
-	Timeout  time.Duration    `default:"5s" help:"Connection and request timeout."`
-	Refresh  time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
-	Version  kong.VersionFlag `help:"Print the version and exit."`
+	Brokers    []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
+	Context    string           `env:"REWIND_CONTEXT" placeholder:"NAME" help:"Context of the config file to connect to (default: its current-context)."`
+	Config     string           `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
+	Properties string           `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
+	Property   []string         `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
+	DataDir    string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
+	Listen     string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
+	NoDemo     bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
+	ReadOnly   bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
+	Theme      string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
+	Timeout    time.Duration    `default:"5s" help:"Connection and request timeout."`
+	Refresh    time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
+	Version    kong.VersionFlag `help:"Print the version and exit."`
 }
 
 // CLI is the command tree. `rewind` alone runs the UI.
@@ -39,6 +44,7 @@ type CLI struct {
 	Globals
 
 	UI      UICmd      `cmd:"" default:"withargs" help:"Open the terminal UI (default)."`
+	Ctx     ContextCmd `cmd:"" name:"context" help:"Connection contexts of the config file: list, show, use."`
 	Serve   ServeCmd   `cmd:"" help:"Run the embedded log headless until SIGINT/SIGTERM."`
 	Topics  TopicsCmd  `cmd:"" help:"List topics."`
 	Consume ConsumeCmd `cmd:"" help:"Print records of a topic."`
@@ -71,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"version":          versionLine(),
 			"default_listen":   backend.DefaultListen,
 			"default_data_dir": backend.DefaultDataDir(),
+			"default_config":   connect.DefaultConfigPath(),
 		},
 		kong.Vars(flagVars),
 		kong.Writers(stdout, stderr),
@@ -128,6 +135,9 @@ type session struct {
 	cluster  *backend.Cluster
 	embedded *backend.Embedded
 	label    string
+	// profile is the connection profile of a remote cluster (nil for the
+	// embedded log): context name, label and colour for the status bar.
+	profile *connect.Profile
 	// pingFirst: the cluster was dialled without a check; the status bar
 	// learns its state from a first ping.
 	pingFirst bool
@@ -142,6 +152,20 @@ func (s *session) Close() {
 	}
 }
 
+// profile resolves the connection profile from --context / the config
+// file, -F, -X and -b; nil means the embedded log. Warnings (a config file
+// readable by others) go to stderr once.
+func (e *runEnv) profile() (*connect.Profile, error) {
+	r, err := connect.Resolve(e.ctx, e.selection(), true)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(e.stderr, "rewind: %s\n", w)
+	}
+	return r.Profile, nil
+}
+
 // open connects to the remote cluster given by --brokers, or else to the
 // embedded log: an already running one on --listen (a `rewind serve` or
 // another rewind) or one started here. demo says whether a log started here
@@ -149,8 +173,20 @@ func (s *session) Close() {
 func (e *runEnv) open(demo bool) (*session, error) {
 	g := e.g
 	opts := backend.Options{ReadOnly: g.ReadOnly, Timeout: g.Timeout}
-	if len(g.Brokers) > 0 {
-		opts.Brokers = g.Brokers
+	prof, err := e.profile()
+	if err != nil {
+		return nil, err
+	}
+	if prof != nil {
+		opts.Brokers = prof.Brokers
+		opts.ClientID = prof.ClientID
+		opts.Security = prof.Security
+		// A read-only context is enforced like --read-only.
+		opts.ReadOnly = opts.ReadOnly || prof.ReadOnly
+		label := "remote"
+		if b := prof.Badge(); b != "" {
+			label = b
+		}
 		if e.tolerateDown {
 			// The UI opens at once, even on a dead cluster: its screens
 			// show loading, then the error with retry.
@@ -158,13 +194,13 @@ func (e *runEnv) open(demo bool) (*session, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &session{cluster: c, label: "remote", pingFirst: true}, nil
+			return &session{cluster: c, label: label, profile: prof, pingFirst: true}, nil
 		}
 		c, err := backend.Connect(e.ctx, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &session{cluster: c, label: "remote"}, nil
+		return &session{cluster: c, label: label, profile: prof}, nil
 	}
 	opts.Embedded = true
 	opts.Brokers = []string{g.Listen}

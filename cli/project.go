@@ -499,7 +499,7 @@ func (c *ProjectDeleteCmd) Run(e *runEnv) error {
 	if c.KeepGroup || e.g.ReadOnly {
 		return nil
 	}
-	if len(e.g.Brokers) > 0 {
+	if e.remoteSelected() {
 		s, err := e.open(false)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "group %s not deleted: %v\n", m.Group, err)
