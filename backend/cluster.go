@@ -43,8 +43,8 @@ type Cluster struct {
 	opts  Options
 	built *connect.Built // TLS config and SASL mechanism, shared by every client
 	diag  *connect.Diag  // watches connections to explain failures
-	cl   *kgo.Client  // shared client for metadata, admin and raw fetches
-	adm  *kadm.Client // admin client over cl
+	cl    *kgo.Client    // shared client for metadata, admin and raw fetches
+	adm   *kadm.Client   // admin client over cl
 
 	mu     sync.Mutex
 	topics map[string]topicMeta // leader/ID cache for raw fetches

@@ -52,12 +52,12 @@ func connectWith(t *testing.T, addr string, timeout time.Duration, props ...stri
 // tlsWorld is a CA, a broker certificate for 127.0.0.1, a client
 // certificate, and the same from an unrelated CA, all written to files.
 type tlsWorld struct {
-	ca                    *testcerts.CA
-	caPath, otherCAPath   string
-	certPath, keyPath     string
-	expCertPath, expKey   string
-	strangerCert, strKey  string
-	server                *testcerts.Leaf
+	ca                   *testcerts.CA
+	caPath, otherCAPath  string
+	certPath, keyPath    string
+	expCertPath, expKey  string
+	strangerCert, strKey string
+	server               *testcerts.Leaf
 }
 
 func newTLSWorld(t *testing.T) *tlsWorld {
