@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend/connect"
-	"github.com/rewind-log/rewind/backend/internal/testcerts"
+	"github.com/rewind-log/rewind/internal/testcerts"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
