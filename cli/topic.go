@@ -72,7 +72,7 @@ type TopicCreateCmd struct {
 	Name              string   `arg:"" help:"Topic name: letters, digits, '.', '_', '-' (at most 249)."`
 	Partitions        int32    `short:"p" default:"1" placeholder:"N" help:"Number of partitions."`
 	ReplicationFactor int16    `short:"r" name:"replication-factor" default:"0" placeholder:"N" help:"Replicas per partition (default: the broker's default)."`
-	Config            []string `short:"c" sep:"none" placeholder:"NAME=VALUE" help:"Topic config, e.g. retention.ms=86400000 or cleanup.policy=compact (repeatable)."`
+	Config            []string `short:"c" name:"topic-config" sep:"none" placeholder:"NAME=VALUE" help:"Topic config, e.g. retention.ms=86400000 or cleanup.policy=compact (repeatable)."`
 	OutputFlag        `embed:""`
 }
 

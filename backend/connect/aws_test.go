@@ -87,7 +87,7 @@ func TestAWSMSKIAMSignedRequestFromEnv(t *testing.T) {
 	for k, want := range map[string]string{
 		"version": "2020_10_22", "host": "b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com",
 		"action": "kafka-cluster:Connect", "x-amz-algorithm": "AWS4-HMAC-SHA256",
-		"x-amz-credential": "AKIDTESTENV/" + day + "/eu-west-1/kafka-cluster/aws4_request",
+		"x-amz-credential":     "AKIDTESTENV/" + day + "/eu-west-1/kafka-cluster/aws4_request",
 		"x-amz-security-token": "env-session-token", "x-amz-signedheaders": "host", "x-amz-expires": "300",
 		"user-agent": "rewind",
 	} {

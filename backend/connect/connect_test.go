@@ -262,11 +262,11 @@ func TestNoContextIsEmbedded(t *testing.T) {
 
 func TestConfigFileErrors(t *testing.T) {
 	for body, want := range map[string]string{
-		"contexts:\n  - name: a\n    brokrs: [x:1]\n":               "field brokrs not found",
+		"contexts:\n  - name: a\n    brokrs: [x:1]\n":                 "field brokrs not found",
 		"contexts:\n  - name: a\n  - name: a\n":                       `context "a" is defined twice`,
 		"current-context: b\ncontexts:\n  - name: a\n":                `current-context "b" is not a context`,
-		"contexts:\n  - brokers: [x:1]\n":                              "has no name",
-		"contexts:\n  - name: a\n    topics: {t: {colour: red}}\n":   "field colour not found",
+		"contexts:\n  - brokers: [x:1]\n":                             "has no name",
+		"contexts:\n  - name: a\n    topics: {t: {colour: red}}\n":    "field colour not found",
 		"contexts:\n  - name: a\n    properties: {sasl.passwrd: x}\n": "", // checked at use, below
 	} {
 		_, _, err := LoadFile(writeConfig(t, body))

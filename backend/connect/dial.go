@@ -41,6 +41,7 @@ func (b *Built) Dial(ctx context.Context, network, addr string, timeout time.Dur
 	if err != nil {
 		return nil, &PhaseError{Phase: PhaseTCP, Addr: addr, Err: err}
 	}
+	d.connected(addr)
 	if b == nil || b.TLS == nil {
 		return conn, nil
 	}
@@ -77,6 +78,29 @@ type Diag struct {
 	lastConnErr  error
 	// inTLS counts TLS handshakes in progress per broker address.
 	inTLS map[string]int
+	// tcpOK: a TCP connection to this address succeeded at least once.
+	tcpOK map[string]bool
+}
+
+func (d *Diag) connected(addr string) {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tcpOK == nil {
+		d.tcpOK = map[string]bool{}
+	}
+	d.tcpOK[addr] = true
+}
+
+func (d *Diag) reached(addr string) bool {
+	if d == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tcpOK[addr]
 }
 
 func (d *Diag) handshaking(addr string, start bool) {

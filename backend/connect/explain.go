@@ -56,6 +56,9 @@ func (b *Built) Explain(err error, d *Diag, brokers []string, timeout time.Durat
 			}
 		}
 		if pe.Phase == PhaseTCP {
+			if isTimeout(pe.Err) && d.reached(pe.Addr) {
+				return silent(pe.Addr, timeout)
+			}
 			return explainTCP(pe, timeout)
 		}
 		if e := explainTLS(pe.Err, broker, sec); e != nil {
@@ -99,9 +102,13 @@ func (b *Built) Explain(err error, d *Diag, brokers []string, timeout time.Durat
 		if a, ok := d.handshakePending(); ok {
 			return noTLSAnswer(a, timeout)
 		}
-		return fmt.Errorf("%s did not answer within --timeout %s", broker, timeout)
+		return silent(broker, timeout)
 	}
 	return nil
+}
+
+func silent(addr string, timeout time.Duration) error {
+	return fmt.Errorf("%s accepted the connection but did not answer within --timeout %s: is it a Kafka port, and is the broker overloaded?", addr, timeout)
 }
 
 func noTLSAnswer(addr string, timeout time.Duration) error {
