@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rewind-log/rewind/backend/registry"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -47,6 +48,9 @@ type EmbeddedConfig struct {
 	// Log receives diagnostics; nil discards them. Nothing is ever written
 	// to stdout/stderr by default: the TUI owns the terminal.
 	Log io.Writer
+	// RegistryListen is the embedded schema registry's host:port. Empty:
+	// registry.DefaultListen, or a free port when Listen's port is 0.
+	RegistryListen string
 
 	// tune overrides intervals and sizes; tests only.
 	tune embeddedTuning
@@ -107,6 +111,8 @@ type Embedded struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	reg *registry.Server // the embedded schema registry (embedded_registry.go)
 }
 
 // brokerNeverTick is log.cleaner.backoff.ms for kfake: about 100 years.
@@ -211,6 +217,10 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		return fail(fmt.Errorf("embedded log: restoring log start offsets: %w", err))
 	}
 
+	if err := e.startRegistry(); err != nil {
+		return fail(err)
+	}
+
 	bg, cancel := context.WithCancel(ctx)
 	e.cancel = cancel
 
@@ -256,6 +266,7 @@ func (e *Embedded) shutdown() error {
 		e.cancel()
 	}
 	e.wg.Wait()
+	e.closeRegistry()
 	if e.cl != nil {
 		e.cl.Close()
 	}

@@ -1,8 +1,10 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -71,14 +73,17 @@ type anode struct {
 	name     string
 	fields   []afield
 	symbols  [][]byte // enum symbols, as JSON strings
+	syms     []string // the same, raw (encoding)
 	items    *anode   // array items, map values
 	branches []*anode // union
 }
 
 type afield struct {
-	name string
-	key  []byte // `"name":`
-	node *anode
+	name   string
+	key    []byte // `"name":`
+	node   *anode
+	hasDef bool
+	def    any // the default as decoded JSON (json.Number for numbers), for encoding
 }
 
 // avroSchema is a parsed, compiled Avro schema.
@@ -173,13 +178,18 @@ func (c *avroCompiler) compile(s avro.Schema, depth int) (*anode, error) {
 				return nil, err
 			}
 			key := AppendString(nil, []byte(f.Name()))
-			n.fields = append(n.fields, afield{name: f.Name(), key: append(key, ':'), node: fn})
+			af := afield{name: f.Name(), key: append(key, ':'), node: fn, hasDef: f.HasDefault()}
+			if af.hasDef {
+				af.def = jsonValue(f.Default())
+			}
+			n.fields = append(n.fields, af)
 		}
 		return n, nil
 	case *avro.EnumSchema:
 		n := &anode{kind: aEnum, name: s.FullName()}
 		for _, sym := range s.Symbols() {
 			n.symbols = append(n.symbols, AppendString(nil, []byte(sym)))
+			n.syms = append(n.syms, sym)
 		}
 		c.named[n.name] = n
 		return n, nil
@@ -215,6 +225,22 @@ func (c *avroCompiler) compile(s avro.Schema, depth int) (*anode, error) {
 		return n, nil
 	}
 	return nil, fmt.Errorf("Avro schema: unsupported schema type %T", s)
+}
+
+// jsonValue normalises a Go value (a schema default) to what decoding JSON
+// with UseNumber gives.
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if dec.Decode(&out) != nil {
+		return nil
+	}
+	return out
 }
 
 func logicalOf(l avro.LogicalSchema, k akind) (alogical, int) {

@@ -579,3 +579,36 @@ func shiftOffset(err error, base int) string {
 	}
 	return msg
 }
+
+// Ref is a referenced schema for CheckSchema: Name is the reference name
+// (the import path for Protobuf), Text its schema.
+type Ref struct{ Name, Text string }
+
+// CheckSchema reports whether records written with a schema can be read
+// here: Avro parses, Protobuf compiles, JSON Schema is JSON. refs are the
+// references, transitively, dependencies first. The embedded registry uses
+// it to refuse invalid schemas as a real registry does.
+func CheckSchema(ctx context.Context, t sr.SchemaType, text string, refs []Ref) error {
+	switch t {
+	case sr.TypeAvro:
+		texts := make([]string, len(refs))
+		for i, r := range refs {
+			texts[i] = r.Text
+		}
+		_, err := compileAvro(text, texts)
+		return err
+	case sr.TypeProtobuf:
+		m := make(map[string]string, len(refs))
+		for _, r := range refs {
+			m[r.Name] = r.Text
+		}
+		_, err := compileProto(ctx, text, m)
+		return err
+	case sr.TypeJSON:
+		if err := validJSON([]byte(text)); err != nil {
+			return fmt.Errorf("JSON Schema: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown schema type %d", t)
+}

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
@@ -173,6 +174,35 @@ func FuzzDecodeAuto(f *testing.F) {
 			checkSafe(t, r.JSON)
 		} else if r.JSON != nil {
 			t.Fatalf("%s with JSON", r.Format)
+		}
+	})
+}
+
+// Whatever JSON the encoder accepts decodes again, and re-encodes to the
+// same bytes.
+func FuzzEncodeAvro(f *testing.F) {
+	s, err := compileAvro(shipmentV2, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	enc := &Encoder{id: 1, avro: s}
+	good, _ := avro.Marshal(avro.MustParse(shipmentV2), shipmentDatum())
+	js, _ := decodeAvro(nil, s, good, 0, nil)
+	f.Add(js)
+	f.Add([]byte(`{"shipment_id":"x"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		b, err := enc.Encode(nil, in)
+		if err != nil {
+			return
+		}
+		out, err := decodeAvro(nil, s, b[headerLen:], headerLen, nil)
+		if err != nil {
+			t.Fatalf("encoded %q does not decode: %v", in, err)
+		}
+		checkSafe(t, out)
+		b2, err := enc.Encode(nil, out)
+		if err != nil || !bytes.Equal(b, b2) {
+			t.Fatalf("re-encoding %s: %v", out, err)
 		}
 	})
 }
