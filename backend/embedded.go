@@ -231,10 +231,19 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 			return fail(fmt.Errorf("seeding demo world in %s: %w", dir, err))
 		}
 	}
+	var sdemo *schemaDemo // demo_schemas.go: Avro and Protobuf topics
+	if demo {
+		if sdemo, err = e.seedSchemaDemo(ctx); err != nil {
+			return fail(fmt.Errorf("seeding demo world in %s: %w", dir, err))
+		}
+	}
 	e.wg.Add(1)
 	go e.retentionLoop(bg)
 	if demo {
 		e.startDemo(bg)
+	}
+	if sdemo != nil {
+		e.startSchemaDemo(bg, sdemo)
 	}
 	e.logf("embedded log listening on %s, data dir %s", e.addr, dir)
 	return e, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/connect"
+	"github.com/rewind-log/rewind/backend/registry"
 )
 
 // version is set with -ldflags "-X github.com/rewind-log/rewind/cli.version=...";
@@ -37,6 +38,9 @@ type Globals struct {
 	Timeout    time.Duration    `default:"5s" help:"Connection and request timeout."`
 	Refresh    time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
 	Version    kong.VersionFlag `help:"Print the version and exit."`
+
+	// The embedded schema registry beside the embedded log.
+	RegistryListen string `name:"registry-listen" placeholder:"ADDR" help:"Address of the embedded schema registry (default ${default_registry_listen}; a free port when --listen uses port 0)."`
 }
 
 // CLI is the command tree. `rewind` alone runs the UI.
@@ -78,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"default_listen":   backend.DefaultListen,
 			"default_data_dir": backend.DefaultDataDir(),
 			"default_config":   connect.DefaultConfigPath(),
+
+			"default_registry_listen": registry.DefaultListen,
 		},
 		kong.Vars(flagVars),
 		kong.Writers(stdout, stderr),
@@ -224,6 +230,8 @@ func (e *runEnv) open(demo bool) (*session, error) {
 		DataDir: dir,
 		Listen:  g.Listen,
 		Demo:    demo && !g.NoDemo,
+
+		RegistryListen: g.RegistryListen,
 	})
 	if err != nil {
 		return nil, err

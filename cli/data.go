@@ -27,11 +27,12 @@ func (c *ServeCmd) Run(e *runEnv) error {
 	if dir == "" {
 		dir = backend.DefaultDataDir()
 	}
-	emb, err := backend.StartEmbedded(e.ctx, backend.EmbeddedConfig{DataDir: dir, Listen: e.g.Listen, Demo: !e.g.NoDemo})
+	emb, err := backend.StartEmbedded(e.ctx, backend.EmbeddedConfig{DataDir: dir, Listen: e.g.Listen, RegistryListen: e.g.RegistryListen, Demo: !e.g.NoDemo})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "listening on %s\n", emb.Addr())
+	fmt.Fprintf(e.stdout, "schema registry on %s\n", emb.RegistryURL())
 	fmt.Fprintf(e.stdout, "data dir %s\n", emb.DataDir())
 	<-e.ctx.Done()
 	if err := emb.Close(); err != nil {
