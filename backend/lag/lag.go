@@ -273,7 +273,11 @@ func (w *Window) Add(s Sample) {
 			s.CommitAt = s.At
 		}
 	}
-	w.addCoarse(s)
+	var prev *Sample
+	if w.n > 0 {
+		prev = w.at(w.n - 1)
+	}
+	w.addCoarse(s, prev)
 	if w.n < len(w.buf) {
 		w.buf[(w.start+w.n)%len(w.buf)] = s
 		w.n++
@@ -284,10 +288,17 @@ func (w *Window) Add(s Sample) {
 }
 
 // addCoarse keeps s in the coarse ring when it is CoarseStep after the
-// newest coarse sample (or replaces it when taken at the same instant).
-func (w *Window) addCoarse(s Sample) {
+// newest coarse sample (or replaces it when taken at the same instant). A
+// reset starts the ring afresh at s (what came before is ignored anyway),
+// and a rewind is always kept: the first sample after either is where the
+// basis and the rates start, and must not wait for the next CoarseStep.
+func (w *Window) addCoarse(s Sample, prev *Sample) {
+	if prev != nil && resetAt(prev, &s) {
+		w.coarse, w.cstart, w.cn = w.coarse[:0], 0, 0
+	}
 	cv := view{w.coarse, w.cstart, w.cn}
-	if w.cn > 0 {
+	rewound := prev != nil && s.Committed < prev.Committed
+	if w.cn > 0 && !rewound {
 		last := cv.at(w.cn - 1)
 		if s.At.Equal(last.At) {
 			*last = s

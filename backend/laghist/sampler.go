@@ -1,0 +1,533 @@
+package laghist
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/lag"
+)
+
+// DefaultRefresh is the sampling interval when Config.Refresh is 0.
+const DefaultRefresh = 2 * time.Second
+
+// LagWindow is the evaluator's window for a refresh interval: at least a
+// minute, so a consumer committing on Kafka's usual 5s auto-commit timer is
+// never mistaken for a stalled one, and at least 15 samples long when
+// refreshing slowly.
+func LagWindow(refresh time.Duration) time.Duration {
+	return max(time.Minute, 15*refresh)
+}
+
+// Config configures a Sampler. The zero value samples every 2s.
+type Config struct {
+	Refresh time.Duration
+	// Eval tunes the verdicts; a zero Window is LagWindow(Refresh).
+	Eval lag.Config
+	// Threshold is a group's time-lag threshold (0: the default, < 0:
+	// off), from the context config; nil: the default for every group.
+	Threshold func(group string) time.Duration
+	// Role tells rewind's own groups apart: lag.Replay or lag.Projection
+	// and a label ("replay of email-notifier"); "" for a live group.
+	Role func(group string) (lag.Status, string)
+	// Now is the clock (tests); nil is time.Now.
+	Now func() time.Time
+}
+
+// Sampler keeps one cluster's lag history current: the leader samples the
+// cluster every refresh and appends to the store, the others follow the
+// store (see the package doc). Either way it holds the recent history of
+// every group in memory and answers Snapshot at once. Safe for concurrent
+// use.
+type Sampler struct {
+	c   *backend.Cluster
+	st  *Store // nil: history in memory only
+	cfg Config
+
+	mu      sync.Mutex
+	loaded  bool
+	tr      lag.Tracker
+	last    *Tick // newest tick applied
+	meta    map[string]GroupMeta
+	metaRaw map[string][]byte // leader: encoded meta per group, to see changes
+	times   map[backend.Position]time.Time
+	seq     uint64
+	since   time.Time
+	poll    PollStats
+	snap    *Snapshot
+	changed chan struct{}
+}
+
+// PollStats is the sampler's own health, for the status line and metrics.
+type PollStats struct {
+	// Leader: this process samples the cluster (else it follows the one
+	// that does, or samples only in memory when no store).
+	Leader bool
+	// Polls counts samples taken here; Errors the failed ones.
+	Polls, Errors uint64
+	// Last is when the last poll here ended; Took how long it took.
+	Last    time.Time
+	Took    time.Duration
+	LastErr string
+}
+
+// NewSampler returns a sampler of c over st (nil: in memory only).
+func NewSampler(c *backend.Cluster, st *Store, cfg Config) *Sampler {
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = DefaultRefresh
+	}
+	if cfg.Eval.Window <= 0 {
+		cfg.Eval.Window = LagWindow(cfg.Refresh)
+	}
+	s := &Sampler{c: c, st: st, cfg: cfg, meta: map[string]GroupMeta{}, metaRaw: map[string][]byte{}, changed: make(chan struct{})}
+	s.tr.Capacity = min(120, max(lag.DefaultCapacity, int(cfg.Eval.Window/cfg.Refresh)+2))
+	return s
+}
+
+// OpenStore opens the history of c's cluster in dataDir (one Metadata
+// request for the cluster id).
+func OpenStore(ctx context.Context, c *backend.Cluster, dataDir string) (*Store, error) {
+	id, err := c.ClusterID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Open(dataDir, Key(id, c.Brokers()), Options{})
+}
+
+func (s *Sampler) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// Refresh is the sampling interval.
+func (s *Sampler) Refresh() time.Duration { return s.cfg.Refresh }
+
+// Eval is the evaluator config (window etc.).
+func (s *Sampler) Eval() lag.Config { return s.cfg.Eval }
+
+// Store is the history store (nil when in memory only).
+func (s *Sampler) Store() *Store { return s.st }
+
+// Load reads the recorded history into memory (no cluster I/O): a window
+// and a half of full-resolution samples and, before them, the downsampled
+// history of lag.CoarseSpan. It is done once; later calls do nothing.
+func (s *Sampler) Load() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked()
+}
+
+func (s *Sampler) loadLocked() error {
+	if s.loaded || s.st == nil {
+		s.loaded = true
+		return nil
+	}
+	s.loaded = true
+	now := s.now()
+	// Every downsampled tick, not one per CoarseStep: Window.Add keeps the
+	// first sample after a reset or rewind in its coarse ring, and that
+	// one sets where the rates and the basis start.
+	ticks, err := s.st.Load(now, s.cfg.Eval.Window*3/2, lag.CoarseSpan, 0)
+	if err != nil {
+		return err
+	}
+	s.meta, _ = s.st.ReadMeta()
+	for i := range ticks {
+		s.apply(&ticks[i])
+	}
+	return nil
+}
+
+// Run keeps the history current until ctx ends: every refresh, the leader
+// samples and appends; a follower reads what the leader appended, and tries
+// to take over (the leader exited). Errors are kept in PollStats, never
+// fatal: the next refresh retries.
+func (s *Sampler) Run(ctx context.Context) {
+	s.mu.Lock()
+	if err := s.loadLocked(); err != nil {
+		s.noteErr(err)
+	}
+	s.mu.Unlock()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		s.step(ctx)
+		t.Reset(max(s.cfg.Refresh-time.Since(start), 10*time.Millisecond))
+	}
+}
+
+// Start runs Run in a goroutine; stop ends it and waits.
+func (s *Sampler) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// step is one refresh: lead or follow.
+func (s *Sampler) step(ctx context.Context) {
+	leading := s.st == nil
+	if s.st != nil {
+		s.mu.Lock()
+		wasLeader := s.st.Leading()
+		ok, err := s.st.TryLead()
+		if err != nil {
+			s.noteErr(err)
+		}
+		if ok && !wasLeader {
+			// Taking over: read what the last leader wrote first.
+			s.followLocked()
+		}
+		leading = ok
+		s.poll.Leader = ok
+		if !ok {
+			s.followLocked()
+		}
+		s.mu.Unlock()
+	}
+	if leading && ctx.Err() == nil {
+		_ = s.Sample(ctx)
+	}
+}
+
+func (s *Sampler) followLocked() {
+	ticks, err := s.st.Follow()
+	if err != nil {
+		s.noteErr(err)
+	}
+	if len(ticks) == 0 {
+		return
+	}
+	if m, _ := s.st.ReadMeta(); len(m) > 0 {
+		s.meta = m
+	}
+	for i := range ticks {
+		s.apply(&ticks[i])
+	}
+	s.bump()
+}
+
+// Sample takes one sample of every group now: GroupLags, then the record
+// times of the lagging partitions. When this process leads, the sample is
+// appended to the history; otherwise it is kept in memory only (a one-shot
+// command whose history is stale).
+func (s *Sampler) Sample(ctx context.Context) error {
+	start := time.Now()
+	gls, err := s.c.GroupLags(ctx, nil)
+	var times map[backend.Position]time.Time
+	if err == nil {
+		s.mu.Lock()
+		known := s.times
+		s.mu.Unlock()
+		times, err = s.c.TimeLags(ctx, gls, known)
+		if err != nil {
+			// Lag without time lags beats no sample.
+			times, err = known, fmt.Errorf("time lags: %w", err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.poll.Polls++
+	s.poll.Last = time.Now()
+	s.poll.Took = time.Since(start)
+	if gls == nil {
+		s.noteErr(err)
+		return err
+	}
+	if err != nil {
+		s.noteErr(err)
+	} else {
+		s.poll.LastErr = ""
+	}
+	s.times = times
+	t := s.tickOf(gls, times)
+	s.recordMeta(gls, t.At)
+	if s.st != nil && s.st.Leading() {
+		if aerr := s.st.Append(t); aerr != nil {
+			s.noteErr(aerr)
+		}
+	}
+	s.apply(t)
+	s.bump()
+	return err
+}
+
+func (s *Sampler) noteErr(err error) {
+	if err == nil {
+		return
+	}
+	s.poll.Errors++
+	s.poll.LastErr = err.Error()
+}
+
+// tickOf turns one GroupLags result into a tick, with time lags.
+func (s *Sampler) tickOf(gls []backend.GroupLag, times map[backend.Position]time.Time) *Tick {
+	at := s.now()
+	if len(gls) > 0 && !gls[0].FetchedAt.IsZero() {
+		at = gls[0].FetchedAt
+	}
+	t := &Tick{At: at, Interval: s.cfg.Refresh, Groups: make([]GroupTick, 0, len(gls))}
+	for i := range gls {
+		g := &gls[i]
+		gt := GroupTick{Group: g.Group, Err: g.Err, Parts: make([]PartTick, 0, len(g.Partitions))}
+		for _, p := range g.Partitions {
+			w := s.tr.Window(lag.Key{Group: g.Group, Topic: p.Topic, Partition: p.Partition})
+			tl := p.TimeLag(at, times, w)
+			gt.Parts = append(gt.Parts, PartTick{Topic: p.Topic, Partition: p.Partition, Committed: p.Committed,
+				LogStart: p.LogStart, HighWatermark: p.HighWatermark, Active: p.Active,
+				TimeLag: tl.Lag, TimeLagSource: tl.Source, Err: p.Err})
+		}
+		t.Groups = append(t.Groups, gt)
+	}
+	return t
+}
+
+// recordMeta keeps each group's description and, when leading, rewrites
+// meta.json if any changed.
+func (s *Sampler) recordMeta(gls []backend.GroupLag, at time.Time) {
+	changed := len(gls) != len(s.metaRaw)
+	next := make(map[string]GroupMeta, len(gls))
+	raw := make(map[string][]byte, len(gls))
+	for i := range gls {
+		g := &gls[i]
+		m := GroupMeta{GroupSummary: g.GroupSummary, MembersInfo: g.MembersInfo}
+		for _, p := range g.Partitions {
+			if p.Owner != "" {
+				if m.Owners == nil {
+					m.Owners = map[string]Owner{}
+				}
+				m.Owners[p.Topic+"/"+strconv.Itoa(int(p.Partition))] = Owner{Member: p.Owner, Client: p.Client, Host: p.Host}
+			}
+		}
+		b, _ := json.Marshal(&m) // plain data: cannot fail
+		if string(b) != string(s.metaRaw[g.Group]) {
+			changed = true
+		}
+		next[g.Group], raw[g.Group] = m, b
+	}
+	s.meta, s.metaRaw = next, raw
+	if changed && s.st != nil && s.st.Leading() {
+		if err := s.st.WriteMeta(at, next); err != nil {
+			s.noteErr(err)
+		}
+	}
+}
+
+// apply adds a tick's samples to the in-memory history.
+func (s *Sampler) apply(t *Tick) {
+	if s.last != nil && !t.At.After(s.last.At) {
+		return // already seen (a follower reading what it sampled)
+	}
+	for _, g := range t.Groups {
+		for _, p := range g.Parts {
+			s.tr.Add(lag.Key{Group: g.Group, Topic: p.Topic, Partition: p.Partition}, lag.Sample{
+				At: t.At, Committed: p.Committed, LogStart: p.LogStart, HighWatermark: p.HighWatermark,
+				Active: p.Active, TimeLag: p.TimeLag, TimeLagKnown: p.TimeLagSource != ""})
+		}
+	}
+	if s.since.IsZero() {
+		s.since = t.At
+	}
+	s.last = t
+	// Forget partitions not seen for a while, so memory follows the
+	// cluster and not everything ever seen.
+	if s.seq%64 == 0 {
+		s.tr.Prune(t.At.Add(-5 * s.cfg.Eval.Window))
+	}
+	s.seq++
+}
+
+// bump tells waiters that a new tick arrived.
+func (s *Sampler) bump() {
+	s.snap = nil
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Changed is closed when the next tick arrives (call again for the one
+// after).
+func (s *Sampler) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// Close releases the store (and the sampling lock). Run must have ended.
+func (s *Sampler) Close() error {
+	if s.st == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.Close()
+}
+
+// Snapshot is the newest state of every group with verdicts judged from
+// the history. Read-only: shared between callers.
+type Snapshot struct {
+	// At is the newest sample's time (zero: no sample yet).
+	At time.Time
+	// Interval is the refresh the newest sample was taken at.
+	Interval time.Duration
+	// Seq increases with every sample applied.
+	Seq uint64
+	// Since is the oldest sample held (the start of the loaded history).
+	Since  time.Time
+	Groups []Group
+	Poll   PollStats
+}
+
+// Group is one group of a snapshot.
+type Group struct {
+	backend.GroupLag
+	Verdict lag.Verdict
+	// Parts are aligned with GroupLag.Partitions.
+	Parts      []Part
+	MaxTimeLag backend.TimeLag
+	// Role is lag.Replay or lag.Projection for rewind's own groups ("":
+	// a live group); Label says whose ("replay of email-notifier").
+	Role  lag.Status
+	Label string
+}
+
+// Part is one partition of a snapshot group.
+type Part struct {
+	Verdict lag.Verdict
+	TimeLag backend.TimeLag
+}
+
+// Group returns the named group of the snapshot.
+func (sn *Snapshot) Group(name string) (*Group, bool) {
+	i := sort.Search(len(sn.Groups), func(i int) bool { return sn.Groups[i].Group >= name })
+	if i < len(sn.Groups) && sn.Groups[i].Group == name {
+		return &sn.Groups[i], true
+	}
+	return nil, false
+}
+
+// Window returns the history window of one partition (for sparklines and
+// rates); nil when unknown. The window is live: read it only under
+// WithWindows.
+func (s *Sampler) WithWindows(fn func(w func(group, topic string, partition int32) *lag.Window)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(func(g, t string, p int32) *lag.Window {
+		return s.tr.Window(lag.Key{Group: g, Topic: t, Partition: p})
+	})
+}
+
+// Snapshot returns the newest state, judged at the newest sample's time. It
+// is computed once per sample and shared.
+func (s *Sampler) Snapshot() *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snap != nil {
+		s.snap.Poll = s.poll
+		return s.snap
+	}
+	sn := &Snapshot{Seq: s.seq, Since: s.since, Poll: s.poll}
+	if s.last == nil {
+		s.snap = sn
+		return sn
+	}
+	t := s.last
+	sn.At, sn.Interval = t.At, t.Interval
+	sn.Groups = make([]Group, 0, len(t.Groups))
+	for _, gt := range t.Groups {
+		sn.Groups = append(sn.Groups, s.judge(&gt, t.At))
+	}
+	sort.Slice(sn.Groups, func(i, j int) bool { return sn.Groups[i].Group < sn.Groups[j].Group })
+	s.snap = sn
+	return sn
+}
+
+// judge rebuilds a group's row from a tick and its meta, and its verdict
+// from the history.
+func (s *Sampler) judge(gt *GroupTick, at time.Time) Group {
+	m := s.meta[gt.Group]
+	gl := backend.GroupLag{GroupSummary: m.GroupSummary, MembersInfo: m.MembersInfo, FetchedAt: at}
+	gl.Group = gt.Group
+	if gt.Err != "" {
+		gl.Err = gt.Err
+	}
+	g := Group{Parts: make([]Part, len(gt.Parts))}
+	parts := make([]lag.Part, len(gt.Parts))
+	for i, p := range gt.Parts {
+		pl := backend.PartitionLag{Topic: p.Topic, Partition: p.Partition, Committed: p.Committed, LogStart: p.LogStart,
+			HighWatermark: p.HighWatermark, Lag: p.Lag(), BehindLogStart: p.Committed >= 0 && p.Committed < p.LogStart,
+			Active: p.Active, Err: p.Err}
+		if p.Committed >= 0 && p.Committed < p.LogStart {
+			pl.Lag = p.HighWatermark - p.Committed
+		}
+		if o, ok := m.Owners[p.Topic+"/"+strconv.Itoa(int(p.Partition))]; ok {
+			pl.Owner, pl.Client, pl.Host = o.Member, o.Client, o.Host
+		}
+		if p.Committed >= 0 && p.Err == "" {
+			gl.TotalLag += max(pl.Lag, 0)
+		}
+		gl.Partitions = append(gl.Partitions, pl)
+		tl := backend.TimeLag{Lag: p.TimeLag, Source: p.TimeLagSource}
+		g.Parts[i].TimeLag = tl
+		if tl.Source != "" && (g.MaxTimeLag.Source == "" || tl.Lag > g.MaxTimeLag.Lag) {
+			g.MaxTimeLag = tl
+		}
+		parts[i] = lag.Part{Name: p.Topic + "/" + strconv.Itoa(int(p.Partition)),
+			W: s.tr.Window(lag.Key{Group: gt.Group, Topic: p.Topic, Partition: p.Partition})}
+	}
+	if gl.Topics == nil {
+		gl.Topics = topicsOf(gt)
+	}
+	cfg := s.cfg.Eval
+	if s.cfg.Threshold != nil {
+		if th := s.cfg.Threshold(gt.Group); th != 0 {
+			cfg.TimeLagThreshold = th
+		}
+	}
+	v, per := lag.EvaluateGroup(parts, at, cfg)
+	for i := range per {
+		g.Parts[i].Verdict = per[i]
+	}
+	if gl.Err != "" && len(gt.Parts) == 0 {
+		v.Reason = gl.Err
+	}
+	if s.cfg.Role != nil {
+		if role, label := s.cfg.Role(gt.Group); role != "" {
+			g.Role, g.Label = role, label
+			v = v.Own(role, label)
+			for i := range g.Parts {
+				g.Parts[i].Verdict = g.Parts[i].Verdict.Own(role, label)
+			}
+		}
+	}
+	g.GroupLag, g.Verdict = gl, v
+	return g
+}
+
+func topicsOf(gt *GroupTick) []string {
+	var out []string
+	for _, p := range gt.Parts {
+		if len(out) == 0 || out[len(out)-1] != p.Topic {
+			out = append(out, p.Topic)
+		}
+	}
+	return out
+}
