@@ -25,6 +25,9 @@ const DefaultTimeout = 5 * time.Second
 type Options struct {
 	Brokers  []string
 	ReadOnly bool
+	// ReadOnlyReason says why, when read-only does not come from
+	// --read-only (a read-only context); refusals quote it.
+	ReadOnlyReason string
 	// Embedded marks the cluster as the embedded log (status bar only).
 	Embedded bool
 	// Timeout bounds dialing and each admin request (default 5s).
@@ -134,10 +137,17 @@ func (c *Cluster) Timeout() time.Duration { return c.opts.Timeout }
 // enforced here, in the backend, so no UI or CLI path can bypass it.
 func (c *Cluster) CheckWrite() error {
 	if c.opts.ReadOnly {
+		if c.opts.ReadOnlyReason != "" {
+			return readOnlyError{c.opts.ReadOnlyReason}
+		}
 		return ErrReadOnly
 	}
 	return nil
 }
+
+// ReadOnlyReason is why writes are refused ("" when they are not, or when
+// the reason is --read-only).
+func (c *Cluster) ReadOnlyReason() string { return c.opts.ReadOnlyReason }
 
 // Ping checks the cluster answers (metadata for no topics).
 func (c *Cluster) Ping(ctx context.Context) error {

@@ -18,7 +18,8 @@ import (
 
 type tokenSrv struct {
 	*httptest.Server
-	issued atomic.Int32
+	issued    atomic.Int32
+	expiresIn atomic.Int32 // seconds; 3600 unless set
 }
 
 // tokenServer is an OAuth token endpoint: the client-credentials grant
@@ -26,6 +27,7 @@ type tokenSrv struct {
 func tokenServer(t *testing.T, id, secret, scope string) *tokenSrv {
 	t.Helper()
 	ts := &tokenSrv{}
+	ts.expiresIn.Store(3600)
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		u, p, ok := r.BasicAuth()
@@ -39,7 +41,7 @@ func tokenServer(t *testing.T, id, secret, scope string) *tokenSrv {
 			return
 		}
 		n := ts.issued.Add(1)
-		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-" + string(rune('0'+n)), "token_type": "bearer", "expires_in": 3600})
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-" + string(rune('0'+n)), "token_type": "bearer", "expires_in": ts.expiresIn.Load()})
 	}))
 	t.Cleanup(ts.Close)
 	return ts
@@ -142,5 +144,41 @@ func TestOAuthBearerClientCredentials(t *testing.T) {
 	oneLineErr(t, "bad client secret", err, "OAUTHBEARER token endpoint "+ts.URL, "invalid_client", "sasl.oauthbearer.client.secret")
 	if strings.Contains(err.Error(), "nope-secret") {
 		t.Fatalf("secret in error: %v", err)
+	}
+}
+
+// A token close to its expiry is not reused: with tokens that live less
+// than the one-minute refresh margin, every new connection fetches one.
+func TestOAuthBearerRefreshesBeforeExpiry(t *testing.T) {
+	ts := tokenServer(t, "app", "sec", "")
+	ts.expiresIn.Store(30)
+	var mu sync.Mutex
+	var tokens []string
+	addr, _ := oauthBroker(t, func(tok string, _ map[string]string) bool {
+		mu.Lock()
+		tokens = append(tokens, tok)
+		mu.Unlock()
+		return true
+	})
+	ctx := context.Background()
+	c, err := Connect(ctx, Options{Brokers: []string{addr}, Timeout: 5 * time.Second, Security: securityOf(t,
+		"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=OAUTHBEARER", "sasl.oauthbearer.token.endpoint.url="+ts.URL,
+		"sasl.oauthbearer.client.id=app", "sasl.oauthbearer.client.secret=sec")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := c.NewClient("second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if ts.issued.Load() < 2 || len(tokens) < 2 || tokens[0] == tokens[len(tokens)-1] {
+		t.Fatalf("tokens issued %d, presented %v: want a fresh token for the second connection", ts.issued.Load(), tokens)
 	}
 }

@@ -13,6 +13,12 @@ import (
 // in the UI.
 var ErrReadOnly = errors.New("refused: rewind is running with --read-only")
 
+// readOnlyError is ErrReadOnly with the reason of a read-only context.
+type readOnlyError struct{ reason string }
+
+func (e readOnlyError) Error() string        { return "refused: " + e.reason }
+func (e readOnlyError) Is(target error) bool { return target == ErrReadOnly }
+
 // Topic is one row of the topics listing.
 type Topic struct {
 	Name              string `json:"name"`

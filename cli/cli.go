@@ -188,7 +188,10 @@ func (e *runEnv) open(demo bool) (*session, error) {
 		opts.ClientID = prof.ClientID
 		opts.Security = prof.Security
 		// A read-only context is enforced like --read-only.
-		opts.ReadOnly = opts.ReadOnly || prof.ReadOnly
+		if prof.ReadOnly && !opts.ReadOnly {
+			opts.ReadOnly = true
+			opts.ReadOnlyReason = fmt.Sprintf("context %q is read-only (read_only: true in %s)", prof.Name, e.configPath())
+		}
 		label := "remote"
 		if b := prof.Badge(); b != "" {
 			label = b

@@ -222,9 +222,10 @@ contexts:
 	run(0, "(from password_command)", "context", "show", "secure-prod")
 	run(0, `"name":"orders"`, "topics", "-o", "json") // current-context
 	run(0, `"name":"orders"`, "--context", "secure-prod", "topics", "-o", "json")
-	run(1, "read-only", "--context", "secure-prod", "reset", "billing", "--topic", "orders", "--to-earliest", "--execute", "--sink-idempotent", "yes")
+	run(1, `refused: context "secure-prod" is read-only (read_only: true in `+cfg+")", "--context", "secure-prod", "reset", "billing", "--topic", "orders", "--to-earliest", "--execute", "--sink-idempotent", "yes")
 	run(0, "current-context is now secure-prod", "context", "use", "secure-prod")
-	run(1, "read-only", "reset", "billing", "--topic", "orders", "--to-earliest", "--execute", "--sink-idempotent", "yes")
+	run(1, `context "secure-prod" is read-only`, "reset", "billing", "--topic", "orders", "--to-earliest", "--execute", "--sink-idempotent", "yes")
+	run(1, `context "secure-prod" is read-only`, "topic", "create", "new-topic")
 	run(1, `no context "nope"`, "--context", "nope", "topics")
 	if b, err := os.ReadFile(cfg); err != nil || strings.Contains(string(b), securePW) {
 		t.Fatalf("config rewritten with the secret: %v", err)

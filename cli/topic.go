@@ -28,10 +28,7 @@ type TopicCmd struct {
 // readOnlyFirst refuses a write command under read-only before anything
 // else is asked or shown.
 func readOnlyFirst(s *session) error {
-	if s.cluster.ReadOnly() {
-		return backend.ErrReadOnly
-	}
-	return nil
+	return s.cluster.CheckWrite()
 }
 
 // readOnlyPreview heads a dry run under read-only: it says at the first

@@ -93,6 +93,7 @@ func TestUnknownAndBadProperties(t *testing.T) {
 		{"sasl.mechansim=PLAIN", `f:1: unknown property "sasl.mechansim" (did you mean "sasl.mechanism"?)`},
 		{"bootstrap.server=x:1", `did you mean "bootstrap.servers"?`},
 		{"frobnicate=1", `f:1: unknown property "frobnicate"`},
+		{"max.poll.recods=5", `did you mean "max.poll.records"?`},
 		{"security.protocol=TLS", `want PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`},
 		{"sasl.mechanism=GSSAPI", "GSSAPI (Kerberos) is not supported"},
 		{"ssl.keystore.type=JKS", "JKS keystores cannot be read"},

@@ -215,7 +215,12 @@ func contains(list []string, s string) bool {
 // is near enough to be a typo.
 func closest(k string) string {
 	best, bestD := "", len(k)/3+2
-	for _, cand := range KnownProperties() {
+	cands := KnownProperties()
+	for c := range ignored {
+		cands = append(cands, c)
+	}
+	sort.Strings(cands)
+	for _, cand := range cands {
 		if d := editDistance(k, cand); d < bestD {
 			best, bestD = cand, d
 		}

@@ -14,9 +14,15 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
+
+// TB is the part of testing.TB used here, so a set-up tool can pass its
+// own (bench/securebroker).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
 
 // CA is a certificate authority.
 type CA struct {
@@ -28,7 +34,7 @@ type CA struct {
 var serial int64 = 1
 
 // NewCA makes a self-signed CA named cn.
-func NewCA(t testing.TB, cn string) *CA {
+func NewCA(t TB, cn string) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -61,7 +67,7 @@ type Leaf struct {
 
 // Issue signs a certificate for cn (server: IP SAN 127.0.0.1 and
 // "localhost"). notAfter zero means a day from now.
-func (ca *CA) Issue(t testing.TB, cn string, server bool, notAfter time.Time) *Leaf {
+func (ca *CA) Issue(t TB, cn string, server bool, notAfter time.Time) *Leaf {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -117,7 +123,7 @@ func ServerTLS(leaf *Leaf, clientCA *CA) *tls.Config {
 }
 
 // Write writes data to dir/name (mode 0600) and returns the path.
-func Write(t testing.TB, dir, name string, data []byte) string {
+func Write(t TB, dir, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
