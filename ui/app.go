@@ -93,24 +93,26 @@ const (
 //
 // Every other key goes to the top screen.
 //
-// Message routing. Keys (and paste) go to the shell first, then, unless it
-// used them, to the top screen only; mouse messages go to the top screen
-// only. Every other message (data results, ticks, spinner frames,
-// ConnStateMsg, tea.BackgroundColorMsg, ...) is delivered to every screen on
-// the stack, bottom first, so a result that arrives after its screen was
-// covered by another is not lost. The rule for screens: tag your messages
-// (a screen id, a request sequence number) and ignore those that are not
-// yours; a screen under the top one keeps receiving its own results and may
-// keep its tickers running. The shell's own messages (PushMsg, PopMsg,
-// ErrMsg, ToastMsg, ClearErrMsg) and tea.WindowSizeMsg (screens get SetSize)
-// are not forwarded.
+// Message routing (see route.go). Keys (and paste) go to the shell first,
+// then, unless it used them, to the top screen only; mouse messages go to
+// the top screen only. Every command a screen returns is wrapped with the
+// screen's identity, so its result (data, ticks, spinner frames, a retry)
+// is delivered to that screen alone, even when it is covered, and dropped
+// once it is closed. Only global messages (ConnStateMsg,
+// tea.BackgroundColorMsg, tea.ColorProfileMsg) go to every screen, bottom
+// first; tea.WindowSizeMsg reaches them as SetSize. The shell's own messages
+// (PushMsg, PopMsg, ErrMsg, ToastMsg, ClearErrMsg) are handled by the shell
+// wherever they come from; an ErrMsg's Retry runs for the screen that sent
+// it. Any other message from outside a screen's commands goes to the top
+// screen.
 type App struct {
 	theme    themes.Theme
 	status   StatusInfo
 	commands []Command
 	version  string
 
-	stack         []Screen
+	stack         []entry
+	nextID        int
 	width, height int
 
 	conn    connState
@@ -132,6 +134,13 @@ type App struct {
 	headerLine, footerLine, statusLine lineMemo
 }
 
+// entry is a screen on the stack with the identity its messages are
+// routed by.
+type entry struct {
+	id int
+	s  Screen
+}
+
 // lineMemo caches one rendered line under a key describing its inputs.
 type lineMemo struct{ key, out string }
 
@@ -145,9 +154,9 @@ func (m *lineMemo) get(key string, render func() string) string {
 func (a *App) headerKey() string {
 	var b strings.Builder
 	b.WriteString(strconv.Itoa(a.width))
-	for _, s := range a.stack {
+	for _, e := range a.stack {
 		b.WriteByte(0)
-		b.WriteString(s.Title())
+		b.WriteString(e.s.Title())
 	}
 	return b.String()
 }
@@ -183,7 +192,7 @@ func New(opts Options) *App {
 		version:  opts.Version,
 	}
 	if opts.Root != nil {
-		a.stack = []Screen{opts.Root}
+		a.stack = []entry{a.newEntry(opts.Root)}
 	}
 	a.palette = newPalette(opts.Theme, opts.Commands)
 	return a
@@ -191,17 +200,31 @@ func New(opts Options) *App {
 
 // Init starts the root screen.
 func (a *App) Init() tea.Cmd {
-	if s := a.top(); s != nil {
-		return s.Init()
+	if len(a.stack) == 0 {
+		return nil
 	}
-	return nil
+	return a.topCmd(a.stack[0].s.Init())
+}
+
+func (a *App) newEntry(s Screen) entry {
+	a.nextID++
+	return entry{id: a.nextID, s: s}
 }
 
 func (a *App) top() Screen {
 	if len(a.stack) == 0 {
 		return nil
 	}
-	return a.stack[len(a.stack)-1]
+	return a.stack[len(a.stack)-1].s
+}
+
+// topCmd routes cmd, made by the top screen (or by the shell on its
+// behalf), back to it.
+func (a *App) topCmd(cmd tea.Cmd) tea.Cmd {
+	if len(a.stack) == 0 {
+		return cmd
+	}
+	return route(a.stack[len(a.stack)-1].id, cmd)
 }
 
 func (a *App) contentHeight() int { return max(0, a.height-chromeLines) }
@@ -211,8 +234,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
-		for _, s := range a.stack {
-			s.SetSize(a.width, a.contentHeight())
+		for _, e := range a.stack {
+			e.s.SetSize(a.width, a.contentHeight())
 		}
 		a.palette.setWidth(a.width)
 		return a, nil
@@ -241,6 +264,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case PopMsg:
 		a.pop()
 		return a, nil
+
+	case routedMsg:
+		return a, a.deliver(msg)
 
 	case ErrMsg:
 		if msg.Err == nil {
@@ -275,7 +301,32 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.broadcast(msg) // screens may reload after a reconnect
 	}
-	return a, a.broadcast(msg)
+	if global(msg) {
+		return a, a.broadcast(msg)
+	}
+	return a, a.updateTop(msg)
+}
+
+// deliver hands a routed result to the screen that asked for it, or to the
+// shell when it is a shell message. A result for a closed screen is
+// dropped.
+func (a *App) deliver(m routedMsg) tea.Cmd {
+	switch inner := m.msg.(type) {
+	case ErrMsg:
+		// R retries for the screen that failed, wherever it is now.
+		inner.Retry = route(m.to, inner.Retry)
+		_, cmd := a.Update(inner)
+		return cmd
+	case PushMsg, PopMsg, ToastMsg, ClearErrMsg, ConnStateMsg:
+		_, cmd := a.Update(inner)
+		return cmd
+	}
+	for i := range a.stack {
+		if a.stack[i].id == m.to {
+			return a.updateAt(i, m.msg)
+		}
+	}
+	return nil
 }
 
 // handleKey applies the global keys listed in the App doc.
@@ -315,7 +366,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, Keys.Back):
 		if b, ok := top.(BackHandler); ok {
 			if handled, cmd := b.Back(); handled {
-				return cmd
+				return a.topCmd(cmd)
 			}
 		}
 		a.pop()
@@ -328,12 +379,12 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, Keys.Refresh):
 		if r, ok := top.(Refresher); ok {
 			a.clearErr()
-			return r.Refresh()
+			return a.topCmd(r.Refresh())
 		}
 	case key.Matches(msg, Keys.Retry) && a.canRetry():
 		cmd := a.retry
 		if cmd == nil {
-			cmd = top.(Refresher).Refresh()
+			cmd = a.topCmd(top.(Refresher).Refresh())
 		}
 		a.clearErr()
 		return tea.Batch(cmd, a.showToast("retrying…", false))
@@ -372,22 +423,23 @@ func (a *App) updateTop(msg tea.Msg) tea.Cmd {
 	if len(a.stack) == 0 {
 		return nil
 	}
-	i := len(a.stack) - 1
-	s, cmd := a.stack[i].Update(msg)
+	return a.updateAt(len(a.stack)-1, msg)
+}
+
+// updateAt updates stack entry i and routes its command back to it.
+func (a *App) updateAt(i int, msg tea.Msg) tea.Cmd {
+	e := &a.stack[i]
+	s, cmd := e.s.Update(msg)
 	if s != nil {
-		a.stack[i] = s
+		e.s = s
 	}
-	return cmd
+	return route(e.id, cmd)
 }
 
 func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i := range a.stack {
-		s, cmd := a.stack[i].Update(msg)
-		if s != nil {
-			a.stack[i] = s
-		}
-		if cmd != nil {
+		if cmd := a.updateAt(i, msg); cmd != nil {
 			cmds = append(cmds, cmd)
 		}
 	}
@@ -396,8 +448,8 @@ func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 
 func (a *App) push(s Screen) tea.Cmd {
 	s.SetSize(a.width, a.contentHeight())
-	a.stack = append(a.stack, s)
-	return s.Init()
+	a.stack = append(a.stack, a.newEntry(s))
+	return a.topCmd(s.Init())
 }
 
 // pop closes the top screen; the root is never popped.
@@ -405,8 +457,8 @@ func (a *App) pop() {
 	if len(a.stack) <= 1 {
 		return
 	}
-	top := a.stack[len(a.stack)-1]
-	a.stack[len(a.stack)-1] = nil
+	top := a.stack[len(a.stack)-1].s
+	a.stack[len(a.stack)-1] = entry{}
 	a.stack = a.stack[:len(a.stack)-1]
 	closeScreen(top)
 }
@@ -429,12 +481,12 @@ func (a *App) openCommand(c Command) tea.Cmd {
 	if s == nil {
 		return nil
 	}
-	if len(a.stack) == 1 && s.Title() == a.stack[0].Title() {
-		old := a.stack[0]
+	if len(a.stack) == 1 && s.Title() == a.stack[0].s.Title() {
+		old := a.stack[0].s
 		s.SetSize(a.width, a.contentHeight())
-		a.stack[0] = s
+		a.stack[0] = a.newEntry(s) // the old root's results are dropped
 		closeScreen(old)
-		return s.Init()
+		return a.topCmd(s.Init())
 	}
 	return a.push(s)
 }
@@ -453,7 +505,7 @@ func (a *App) Close() {
 	}
 	a.closed = true
 	for i := len(a.stack) - 1; i >= 0; i-- {
-		closeScreen(a.stack[i])
+		closeScreen(a.stack[i].s)
 	}
 }
 
@@ -483,8 +535,8 @@ func (a *App) View() tea.View {
 
 func (a *App) titles() []string {
 	var ts []string
-	for _, s := range a.stack {
-		if t := Sanitize(s.Title()); t != "" {
+	for _, e := range a.stack {
+		if t := Sanitize(e.s.Title()); t != "" {
 			ts = append(ts, t)
 		}
 	}

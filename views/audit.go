@@ -15,14 +15,12 @@ import (
 // newest first, with the selected entry's partitions before → after.
 
 type auditLoadedMsg struct {
-	id      int64
 	entries []replay.AuditEntry
 	err     error
 }
 
 type auditScreen struct {
 	env     *Env
-	id      int64
 	dir     string
 	table   *ui.Table
 	entries []replay.AuditEntry // newest first
@@ -33,7 +31,7 @@ type auditScreen struct {
 
 // NewAudit shows the audit trail of dataDir.
 func NewAudit(env *Env, dataDir string) ui.Screen {
-	s := &auditScreen{env: env, id: nextScreenID(), dir: dataDir}
+	s := &auditScreen{env: env, dir: dataDir}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "TIME", Width: 19},
 		{Title: "KIND", Width: 13},
@@ -59,19 +57,16 @@ func (s *auditScreen) Init() tea.Cmd { return s.load() }
 func (s *auditScreen) Refresh() tea.Cmd { return s.load() }
 
 func (s *auditScreen) load() tea.Cmd {
-	id, dir := s.id, s.dir
+	dir := s.dir
 	return func() tea.Msg {
 		es, err := replay.ReadAudit(dir)
-		return auditLoadedMsg{id: id, entries: es, err: err}
+		return auditLoadedMsg{entries: es, err: err}
 	}
 }
 
 func (s *auditScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case auditLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.loaded, s.err = true, msg.err
 		s.entries = make([]replay.AuditEntry, len(msg.entries))
 		for i, e := range msg.entries {

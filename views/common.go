@@ -3,7 +3,6 @@ package views
 import (
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -15,27 +14,18 @@ import (
 	"github.com/rewind-log/rewind/ui"
 )
 
-// The shell broadcasts every non-key message to every screen on the stack,
-// so each screen instance tags its messages with its own id and ignores the
-// rest.
-var screenSeq atomic.Int64
-
-func nextScreenID() int64 { return screenSeq.Add(1) }
-
 // refreshEvery is the auto-refresh period of the topics and partitions
 // screens; a variable so tests can shorten it.
 var refreshEvery = 5 * time.Second
 
-// refreshTickMsg is an auto-refresh tick for screen id.
-// gen drops ticks of an older chain, so a manual refresh does not start a
-// second chain of ticks.
+// refreshTickMsg is an auto-refresh tick. gen drops ticks of an older
+// chain, so a manual refresh does not start a second chain of ticks.
 type refreshTickMsg struct {
-	id  int64
 	gen int
 }
 
-func refreshTick(id int64, gen int) tea.Cmd {
-	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return refreshTickMsg{id: id, gen: gen} })
+func refreshTick(gen int) tea.Cmd {
+	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return refreshTickMsg{gen: gen} })
 }
 
 func newSpinner(env *Env) spinner.Model {
@@ -154,6 +144,5 @@ func sameErr(a, b error) bool {
 // retryMsg runs a screen's retry inside its own Update, so the retry acts
 // on the screen's state when R is pressed, not when the error happened.
 type retryMsg struct {
-	id int64
 	do func() tea.Cmd
 }

@@ -30,19 +30,17 @@ var (
 	keyGroupSortBy = binding([]string{"1", "2", "3", "4", "5"}, "1-5", "sort: partition, status, lag, time lag, rate")
 )
 
-// Messages of the group screen, tagged with the screen id.
+// Messages of the group screen.
 type (
 	groupLoadedMsg struct {
-		id           int64
 		gl           *backend.GroupLag // nil: the group is not listed
 		times        map[backend.Position]time.Time
 		err, timeErr error
 	}
 	groupTickMsg struct {
-		id  int64
 		gen int
 	}
-	groupRetryMsg struct{ id int64 }
+	groupRetryMsg struct{}
 )
 
 // Sort orders of the partitions table.
@@ -82,7 +80,6 @@ type partRow struct {
 
 type groupScreen struct {
 	env     *Env
-	id      int64
 	mon     *lagMonitor
 	group   string
 	refresh time.Duration
@@ -137,7 +134,7 @@ func NewGroup(env *Env, group string, opts ...LagOption) ui.Screen {
 	m := monitorFor(env)
 	o := lagOpts(m, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &groupScreen{env: env, id: nextScreenID(), mon: m, group: group, refresh: o.refresh,
+	s := &groupScreen{env: env, mon: m, group: group, refresh: o.refresh,
 		ctx: ctx, cancel: cancel, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), times: m.times}
 	s.members = ui.NewTable(env.Theme, nil)
 	s.members.SetEmpty("no members: nobody is consuming")
@@ -178,10 +175,10 @@ func (s *groupScreen) Refresh() tea.Cmd {
 func (s *groupScreen) load() tea.Cmd {
 	s.loading = true
 	s.tickGen++
-	id, c, ctx, group, known := s.id, s.env.Cluster, s.ctx, s.group, s.times
+	c, ctx, group, known := s.env.Cluster, s.ctx, s.group, s.times
 	return func() tea.Msg {
 		gls, times, err, terr := loadLags(ctx, c, []string{group}, "", known)
-		msg := groupLoadedMsg{id: id, times: times, err: err, timeErr: terr}
+		msg := groupLoadedMsg{times: times, err: err, timeErr: terr}
 		for i := range gls {
 			if gls[i].Group == group && !notFound(&gls[i]) {
 				msg.gl = &gls[i]
@@ -205,7 +202,7 @@ func (s *groupScreen) next() tea.Cmd {
 	if s.paused {
 		return nil
 	}
-	return tickCmd(s.ctx, s.refresh, groupTickMsg{id: s.id, gen: s.tickGen})
+	return tickCmd(s.ctx, s.refresh, groupTickMsg{gen: s.tickGen})
 }
 
 // Back undoes the member filter, then the text filter, before esc leaves.
@@ -226,21 +223,15 @@ func (s *groupScreen) Back() (bool, tea.Cmd) {
 func (s *groupScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case groupLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		return s, s.onLoaded(msg)
 
 	case groupTickMsg:
-		if msg.id != s.id || msg.gen != s.tickGen || s.loading || s.paused {
+		if msg.gen != s.tickGen || s.loading || s.paused {
 			return s, nil
 		}
 		return s, s.load()
 
 	case groupRetryMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		return s, s.Refresh()
 
 	case spinner.TickMsg:
@@ -278,10 +269,9 @@ func (s *groupScreen) onLoaded(msg groupLoadedMsg) tea.Cmd {
 		if !first {
 			return next
 		}
-		id := s.id
 		err := fmt.Errorf("group %s: %w", s.group, msg.err)
 		return tea.Batch(next, func() tea.Msg {
-			return ui.ErrMsg{Err: err, Retry: func() tea.Msg { return groupRetryMsg{id: id} }}
+			return ui.ErrMsg{Err: err, Retry: func() tea.Msg { return groupRetryMsg{} }}
 		})
 	}
 	var cmd tea.Cmd

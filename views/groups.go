@@ -57,11 +57,10 @@ var (
 	keyGroupsCol  = binding([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "sort by column")
 )
 
-// Messages of the groups screen, tagged with the screen id (the shell
-// broadcasts non-key messages to every screen on the stack).
+// Messages of the groups screen (the shell delivers them to the screen
+// whose command made them).
 type (
 	groupsLoadedMsg struct {
-		id           int64
 		gls          []backend.GroupLag
 		times        map[backend.Position]time.Time
 		err, timeErr error
@@ -69,10 +68,9 @@ type (
 	// groupsTickMsg is an auto-refresh tick; gen drops ticks of an older
 	// chain (pause, manual refresh) so chains never multiply.
 	groupsTickMsg struct {
-		id  int64
 		gen int
 	}
-	groupsRetryMsg struct{ id int64 }
+	groupsRetryMsg struct{}
 )
 
 // Sortable columns of the groups list, in display order.
@@ -94,7 +92,6 @@ const groupSortCols = gcTimeLag + 1
 
 type groupsScreen struct {
 	env     *Env
-	id      int64
 	mon     *lagMonitor
 	topic   string
 	refresh time.Duration
@@ -140,7 +137,7 @@ func NewGroups(env *Env, topic string, opts ...LagOption) ui.Screen {
 	m := monitorFor(env)
 	o := lagOpts(m, opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &groupsScreen{env: env, id: nextScreenID(), mon: m, topic: topic, refresh: o.refresh,
+	s := &groupsScreen{env: env, mon: m, topic: topic, refresh: o.refresh,
 		ctx: ctx, cancel: cancel, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme),
 		sortCol: gcStatus, sortDesc: true}
 	s.table = ui.NewTable(env.Theme, nil)
@@ -183,10 +180,10 @@ func (s *groupsScreen) Refresh() tea.Cmd {
 func (s *groupsScreen) load() tea.Cmd {
 	s.loading = true
 	s.tickGen++ // an armed tick of the previous chain is now stale
-	id, c, ctx, topic, known := s.id, s.env.Cluster, s.ctx, s.topic, s.times
+	c, ctx, topic, known := s.env.Cluster, s.ctx, s.topic, s.times
 	return func() tea.Msg {
 		gls, times, err, terr := loadLags(ctx, c, nil, topic, known)
-		return groupsLoadedMsg{id: id, gls: gls, times: times, err: err, timeErr: terr}
+		return groupsLoadedMsg{gls: gls, times: times, err: err, timeErr: terr}
 	}
 }
 
@@ -200,7 +197,7 @@ func (s *groupsScreen) next() tea.Cmd {
 	if s.paused {
 		return nil
 	}
-	return tickCmd(s.ctx, s.refresh, groupsTickMsg{id: s.id, gen: s.tickGen})
+	return tickCmd(s.ctx, s.refresh, groupsTickMsg{gen: s.tickGen})
 }
 
 // Back clears an applied filter before esc leaves the screen.
@@ -217,21 +214,15 @@ func (s *groupsScreen) Back() (bool, tea.Cmd) {
 func (s *groupsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case groupsLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		return s, s.onLoaded(msg)
 
 	case groupsTickMsg:
-		if msg.id != s.id || msg.gen != s.tickGen || s.loading || s.paused {
+		if msg.gen != s.tickGen || s.loading || s.paused {
 			return s, nil
 		}
 		return s, s.load()
 
 	case groupsRetryMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		return s, s.Refresh()
 
 	case spinner.TickMsg:
@@ -269,10 +260,9 @@ func (s *groupsScreen) onLoaded(msg groupsLoadedMsg) tea.Cmd {
 		if !first {
 			return next // the status bar already shows it; no toast every refresh
 		}
-		id := s.id
 		err := fmt.Errorf("consumer groups: %w", msg.err)
 		return tea.Batch(next, func() tea.Msg {
-			return ui.ErrMsg{Err: err, Retry: func() tea.Msg { return groupsRetryMsg{id: id} }}
+			return ui.ErrMsg{Err: err, Retry: func() tea.Msg { return groupsRetryMsg{} }}
 		})
 	}
 	var cmd tea.Cmd

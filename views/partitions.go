@@ -22,14 +22,12 @@ var (
 )
 
 type partitionsLoadedMsg struct {
-	id    int64
 	parts []backend.Partition
 	err   error
 }
 
 type partitionsScreen struct {
 	env   *Env
-	id    int64
 	topic string
 	table *ui.Table
 	spin  spinner.Model
@@ -46,7 +44,7 @@ type partitionsScreen struct {
 // NewPartitions lists a topic's partitions: leader, replicas, ISR,
 // watermarks, record count and the age of the newest record.
 func NewPartitions(env *Env, topic string) ui.Screen {
-	s := &partitionsScreen{env: env, id: nextScreenID(), topic: topic, spin: newSpinner(env)}
+	s := &partitionsScreen{env: env, topic: topic, spin: newSpinner(env)}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no partitions")
 	s.layout()
@@ -74,22 +72,19 @@ func (s *partitionsScreen) Refresh() tea.Cmd {
 }
 
 func (s *partitionsScreen) load() tea.Cmd {
-	id, c, topic := s.id, s.env.Cluster, s.topic
+	c, topic := s.env.Cluster, s.topic
 	return func() tea.Msg {
 		ps, err := c.Partitions(context.Background(), topic)
-		return partitionsLoadedMsg{id: id, parts: ps, err: err}
+		return partitionsLoadedMsg{parts: ps, err: err}
 	}
 }
 
 func (s *partitionsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case partitionsLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.loading = false
 		s.tickGen++
-		tick := refreshTick(s.id, s.tickGen)
+		tick := refreshTick(s.tickGen)
 		if msg.err != nil {
 			report := !sameErr(s.err, msg.err)
 			s.err = msg.err
@@ -107,13 +102,10 @@ func (s *partitionsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, tea.Batch(cmd, tick)
 
 	case retryMsg:
-		if msg.id == s.id {
-			return s, msg.do()
-		}
-		return s, nil
+		return s, msg.do()
 
 	case refreshTickMsg:
-		if msg.id != s.id || msg.gen != s.tickGen || s.loading {
+		if msg.gen != s.tickGen || s.loading {
 			return s, nil
 		}
 		s.loading = true
@@ -242,4 +234,4 @@ func (s *partitionsScreen) View() string {
 }
 
 // retry is the ErrMsg's Retry: a message back to this screen.
-func (s *partitionsScreen) retry() tea.Msg { return retryMsg{id: s.id, do: s.Refresh} }
+func (s *partitionsScreen) retry() tea.Msg { return retryMsg{do: s.Refresh} }

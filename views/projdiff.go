@@ -40,13 +40,11 @@ const (
 
 type (
 	pdOpenedMsg struct {
-		id  int64
 		gen int
 		src *diffSource
 		err error
 	}
 	pdPageMsg struct {
-		id   int64
 		gen  int
 		kind int
 		rows []project.DiffRow
@@ -54,12 +52,11 @@ type (
 		err  error
 	}
 	pdSummaryMsg struct {
-		id  int64
 		gen int
 		sum *project.DiffSummary
 		err error
 	}
-	pdRetryMsg struct{ id int64 }
+	pdRetryMsg struct{}
 )
 
 // diffSource holds the two open tables (Pebble snapshots) of a comparison.
@@ -93,7 +90,6 @@ func (d *diffSource) close() {
 
 type projDiffScreen struct {
 	env              *Env
-	id               int64
 	dataDir          string
 	runA, runB       string
 	ctx              context.Context
@@ -125,7 +121,7 @@ type projDiffScreen struct {
 // this process; a run held by another process shows why it cannot be read).
 func NewProjectionDiff(env *Env, dataDir, runA, runB string) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &projDiffScreen{env: env, id: nextScreenID(), dataDir: dataDir, runA: runA, runB: runB,
+	s := &projDiffScreen{env: env, dataDir: dataDir, runA: runA, runB: runB,
 		ctx: ctx, cancel: cancel, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme)}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "KEY", MinWidth: 8, Flex: 2},
@@ -164,18 +160,18 @@ func (s *projDiffScreen) Refresh() tea.Cmd { return s.open() }
 func (s *projDiffScreen) open() tea.Cmd {
 	s.gen++
 	s.opening, s.err = true, nil
-	id, gen, dir, a, b := s.id, s.gen, s.dataDir, s.runA, s.runB
+	gen, dir, a, b := s.gen, s.dataDir, s.runA, s.runB
 	return func() tea.Msg {
 		l, err := project.OpenTable(dir, a)
 		if err != nil {
-			return pdOpenedMsg{id: id, gen: gen, err: err}
+			return pdOpenedMsg{gen: gen, err: err}
 		}
 		r, err := project.OpenTable(dir, b)
 		if err != nil {
 			_ = l.Close()
-			return pdOpenedMsg{id: id, gen: gen, err: err}
+			return pdOpenedMsg{gen: gen, err: err}
 		}
-		return pdOpenedMsg{id: id, gen: gen, src: &diffSource{left: l, right: r}}
+		return pdOpenedMsg{gen: gen, src: &diffSource{left: l, right: r}}
 	}
 }
 
@@ -211,7 +207,7 @@ func (s *projDiffScreen) load(kind int, seek []byte) tea.Cmd {
 	case pageLast:
 		o.Seek, o.Backward = nil, true
 	}
-	id, gen, src, ctx := s.id, s.gen, s.src, s.ctx
+	gen, src, ctx := s.gen, s.src, s.ctx
 	return func() tea.Msg {
 		var rows []project.DiffRow
 		var more bool
@@ -220,7 +216,7 @@ func (s *projDiffScreen) load(kind int, seek []byte) tea.Cmd {
 			rows, more, err = project.DiffPage(ctx, l, r, o)
 			return err
 		})
-		return pdPageMsg{id: id, gen: gen, kind: kind, rows: rows, more: more, err: err}
+		return pdPageMsg{gen: gen, kind: kind, rows: rows, more: more, err: err}
 	}
 }
 
@@ -229,7 +225,7 @@ func (s *projDiffScreen) summarize() tea.Cmd {
 		return nil
 	}
 	s.summing, s.sumErr = true, nil
-	id, gen, src, ctx := s.id, s.gen, s.src, s.ctx
+	gen, src, ctx := s.gen, s.src, s.ctx
 	return func() tea.Msg {
 		var sum *project.DiffSummary
 		err := src.do(func(l, r *project.Table) error {
@@ -237,7 +233,7 @@ func (s *projDiffScreen) summarize() tea.Cmd {
 			sum, err = project.Diff(ctx, l, r, nil)
 			return err
 		})
-		return pdSummaryMsg{id: id, gen: gen, sum: sum, err: err}
+		return pdSummaryMsg{gen: gen, sum: sum, err: err}
 	}
 }
 
@@ -266,7 +262,7 @@ func (s *projDiffScreen) Back() (bool, tea.Cmd) {
 func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pdOpenedMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			if msg.src != nil {
 				go msg.src.close()
 			}
@@ -275,9 +271,8 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.opening = false
 		if msg.err != nil {
 			s.err = msg.err
-			id := s.id
 			return s, func() tea.Msg {
-				return ui.ErrMsg{Err: fmt.Errorf("side by side: %w", msg.err), Retry: func() tea.Msg { return pdRetryMsg{id: id} }}
+				return ui.ErrMsg{Err: fmt.Errorf("side by side: %w", msg.err), Retry: func() tea.Msg { return pdRetryMsg{} }}
 			}
 		}
 		if s.src != nil {
@@ -293,16 +288,15 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, tea.Batch(ui.ClearErr(), s.load(pageReset, seek), s.summarize())
 
 	case pdPageMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			return s, nil
 		}
 		s.loading = false
 		if msg.err != nil {
 			s.err = msg.err
 			s.apply() // drop the "loading…" placeholder
-			id := s.id
 			return s, func() tea.Msg {
-				return ui.ErrMsg{Err: fmt.Errorf("side by side: %w", msg.err), Retry: func() tea.Msg { return pdRetryMsg{id: id} }}
+				return ui.ErrMsg{Err: fmt.Errorf("side by side: %w", msg.err), Retry: func() tea.Msg { return pdRetryMsg{} }}
 			}
 		}
 		s.err = nil
@@ -310,7 +304,7 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, s.maybeLoad()
 
 	case pdSummaryMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			return s, nil
 		}
 		s.summing = false
@@ -318,9 +312,7 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, nil
 
 	case pdRetryMsg:
-		if msg.id == s.id {
-			return s, s.open()
-		}
+		return s, s.open()
 
 	case spinner.TickMsg:
 		if !s.opening && !s.summing && !s.loading {

@@ -27,20 +27,17 @@ var (
 
 type (
 	projListMsg struct {
-		id   int64
 		runs []*project.Meta
 		err  error
 	}
 	projTickMsg struct {
-		id  int64
 		gen int
 	}
-	projRetryMsg struct{ id int64 }
+	projRetryMsg struct{}
 )
 
 type projectsScreen struct {
 	env     *Env
-	id      int64
 	ctx     context.Context
 	cancel  context.CancelFunc
 	table   *ui.Table
@@ -60,7 +57,7 @@ type projectsScreen struct {
 // opens the side-by-side comparison.
 func NewProjections(env *Env) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &projectsScreen{env: env, id: nextScreenID(), ctx: ctx, cancel: cancel, spin: newSpinner(env)}
+	s := &projectsScreen{env: env, ctx: ctx, cancel: cancel, spin: newSpinner(env)}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "MARK", Width: 5},
 		{Title: "RUN", MinWidth: 10, Flex: 2},
@@ -96,10 +93,10 @@ func (s *projectsScreen) Refresh() tea.Cmd {
 func (s *projectsScreen) load() tea.Cmd {
 	s.loading = true
 	s.tickGen++
-	id, dir := s.id, s.env.DataDir
+	dir := s.env.DataDir
 	return func() tea.Msg {
 		runs, err := project.ListRuns(dir)
-		return projListMsg{id: id, runs: runs, err: err}
+		return projListMsg{runs: runs, err: err}
 	}
 }
 
@@ -116,20 +113,16 @@ func (s *projectsScreen) Back() (bool, tea.Cmd) {
 func (s *projectsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case projListMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.loading = false
-		next := tickCmd(s.ctx, projRefresh, projTickMsg{id: s.id, gen: s.tickGen})
+		next := tickCmd(s.ctx, projRefresh, projTickMsg{gen: s.tickGen})
 		if msg.err != nil {
 			first := s.err == nil
 			s.err = msg.err
 			if !first {
 				return s, next
 			}
-			id := s.id
 			return s, tea.Batch(next, func() tea.Msg {
-				return ui.ErrMsg{Err: msg.err, Retry: func() tea.Msg { return projRetryMsg{id: id} }}
+				return ui.ErrMsg{Err: msg.err, Retry: func() tea.Msg { return projRetryMsg{} }}
 			})
 		}
 		var clr tea.Cmd
@@ -148,14 +141,12 @@ func (s *projectsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		return s, tea.Batch(clr, next)
 	case projTickMsg:
-		if msg.id != s.id || msg.gen != s.tickGen || s.loading {
+		if msg.gen != s.tickGen || s.loading {
 			return s, nil
 		}
 		return s, s.load()
 	case projRetryMsg:
-		if msg.id == s.id {
-			return s, s.Refresh()
-		}
+		return s, s.Refresh()
 	case spinner.TickMsg:
 		if s.loaded {
 			return s, nil
@@ -306,7 +297,6 @@ func (s *projectsScreen) View() string {
 // when the store is free or shared in this process, the live checkpoint).
 type runScreen struct {
 	env     *Env
-	id      int64
 	run     string
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -319,7 +309,6 @@ type runScreen struct {
 }
 
 type runLoadedMsg struct {
-	id  int64
 	m   *project.Meta
 	err error
 }
@@ -328,7 +317,7 @@ type runLoadedMsg struct {
 // progress bar per partition, refreshed every second while it runs.
 func NewProjectionRun(env *Env, run string) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &runScreen{env: env, id: nextScreenID(), run: run, ctx: ctx, cancel: cancel, spin: newSpinner(env)}
+	return &runScreen{env: env, run: run, ctx: ctx, cancel: cancel, spin: newSpinner(env)}
 }
 
 func (s *runScreen) Title() string       { return ui.Sanitize(s.run) }
@@ -346,19 +335,16 @@ func (s *runScreen) Refresh() tea.Cmd {
 func (s *runScreen) load() tea.Cmd {
 	s.loading = true
 	s.tickGen++
-	id, dir, run := s.id, s.env.DataDir, s.run
+	dir, run := s.env.DataDir, s.run
 	return func() tea.Msg {
 		m, err := project.LoadMeta(dir, run)
-		return runLoadedMsg{id: id, m: m, err: err}
+		return runLoadedMsg{m: m, err: err}
 	}
 }
 
 func (s *runScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case runLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.loading = false
 		s.err = msg.err
 		if msg.m != nil {
@@ -366,11 +352,11 @@ func (s *runScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		var next tea.Cmd
 		if s.m == nil || s.m.Status == project.StatusRunning {
-			next = tickCmd(s.ctx, projRefresh, projTickMsg{id: s.id, gen: s.tickGen})
+			next = tickCmd(s.ctx, projRefresh, projTickMsg{gen: s.tickGen})
 		}
 		return s, next
 	case projTickMsg:
-		if msg.id == s.id && msg.gen == s.tickGen && !s.loading {
+		if msg.gen == s.tickGen && !s.loading {
 			return s, s.load()
 		}
 	case spinner.TickMsg:

@@ -37,24 +37,23 @@ const copyCap = 4 << 20
 // recordLoadedMsg brings a whole record: the full copy of a record the
 // window had capped, or the next/previous one.
 type recordLoadedMsg struct {
-	id, gen int64
-	rec     backend.Record
-	ok      bool
-	dir     int // 0: the full copy of the current record
-	err     error
+	gen int64
+	rec backend.Record
+	ok  bool
+	dir int // 0: the full copy of the current record
+	err error
 }
 
 // valueRenderedMsg carries the formatted value, done off the event loop.
 type valueRenderedMsg struct {
-	id, gen int64
-	hex     bool
-	lines   []string
-	kind    valueKind
+	gen   int64
+	hex   bool
+	lines []string
+	kind  valueKind
 }
 
 type recordScreen struct {
 	env *Env
-	id  int64
 
 	rec     backend.Record
 	partial bool // rec is the window's capped copy; the full one is loading
@@ -87,7 +86,7 @@ func NewRecordAt(env *Env, topic string, partition int32, offset int64) ui.Scree
 }
 
 func newRecordScreen(env *Env, rec backend.Record, partial bool) *recordScreen {
-	s := &recordScreen{env: env, id: nextScreenID(), rec: rec, partial: partial}
+	s := &recordScreen{env: env, rec: rec, partial: partial}
 	s.rebuild()
 	return s
 }
@@ -111,7 +110,7 @@ func (s *recordScreen) Init() tea.Cmd {
 func (s *recordScreen) load(dir int) tea.Cmd {
 	s.gen++
 	s.busy = true
-	id, gen, c, r := s.id, s.gen, s.env.Cluster, s.rec
+	gen, c, r := s.gen, s.env.Cluster, s.rec
 	return func() tea.Msg {
 		ctx := context.Background()
 		var recs []backend.Record
@@ -124,7 +123,7 @@ func (s *recordScreen) load(dir int) tea.Cmd {
 		default:
 			recs, err = c.FetchBefore(ctx, r.Topic, r.Partition, r.Offset, 1)
 		}
-		m := recordLoadedMsg{id: id, gen: gen, dir: dir, err: err}
+		m := recordLoadedMsg{gen: gen, dir: dir, err: err}
 		if err == nil && len(recs) > 0 && (dir != 0 || recs[0].Offset == r.Offset) {
 			m.rec, m.ok = recs[0], true
 		}
@@ -144,10 +143,10 @@ func (s *recordScreen) render() tea.Cmd {
 		return nil
 	}
 	s.busy = true
-	id, gen, hex, v := s.id, s.gen, s.hex, s.rec.Value
+	gen, hex, v := s.gen, s.hex, s.rec.Value
 	pal := newJSONPalette(s.env.Theme)
 	return func() tea.Msg {
-		m := valueRenderedMsg{id: id, gen: gen, hex: hex, kind: classify(v, true)}
+		m := valueRenderedMsg{gen: gen, hex: hex, kind: classify(v, true)}
 		switch {
 		case hex || m.kind == kindBinary:
 			m.lines = hexDump(v, renderCap)
@@ -165,7 +164,7 @@ func (s *recordScreen) render() tea.Cmd {
 func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case recordLoadedMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			return s, nil
 		}
 		s.busy = false
@@ -204,7 +203,7 @@ func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, s.render()
 
 	case valueRenderedMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			return s, nil
 		}
 		s.busy = false

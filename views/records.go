@@ -46,7 +46,7 @@ const (
 // recSeekMsg carries a new window: watermarks, the start offset per
 // partition and records fetched on both sides of it.
 type recSeekMsg struct {
-	id, gen  int64
+	gen      int64
 	kind     backend.StartKind
 	ids      []int32
 	wm       map[int32][2]int64
@@ -68,19 +68,19 @@ type recKey struct {
 
 // recFetchMsg extends the window in one direction.
 type recFetchMsg struct {
-	id, gen int64
-	fwd     bool
-	from    map[int32]int64
-	recs    map[int32][]backend.Record
-	per     int
-	err     error
+	gen  int64
+	fwd  bool
+	from map[int32]int64
+	recs map[int32][]backend.Record
+	per  int
+	err  error
 }
 
 // recTailMsg is one throttled batch from the live tail.
 type recTailMsg struct {
-	id, tailGen int64
-	recs        []backend.Record
-	err         error
+	tailGen int64
+	recs    []backend.Record
+	err     error
 }
 
 type promptKind int
@@ -93,7 +93,6 @@ const (
 
 type recordsScreen struct {
 	env       *Env
-	id        int64
 	topic     string
 	partition int32 // -1: all partitions, merged by timestamp
 	ids       []int32
@@ -133,7 +132,7 @@ type recordsScreen struct {
 // records around the cursor is held; more is fetched by offset as the
 // cursor nears either edge.
 func NewRecords(env *Env, topic string, partition int32) ui.Screen {
-	s := &recordsScreen{env: env, id: nextScreenID(), topic: topic, partition: partition,
+	s := &recordsScreen{env: env, topic: topic, partition: partition,
 		spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}}
 	if partition >= 0 {
 		s.ids = []int32{partition}
@@ -300,11 +299,11 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 	if !follow {
 		s.last = st
 	}
-	id, gen, c, topic, part, streams := s.id, s.gen, s.env.Cluster, s.topic, s.partition, s.streams
+	gen, c, topic, part, streams := s.gen, s.env.Cluster, s.topic, s.partition, s.streams
 	ids := append([]int32(nil), s.ids...)
 	return func() tea.Msg {
 		ctx := context.Background()
-		m := recSeekMsg{id: id, gen: gen, kind: st.Kind}
+		m := recSeekMsg{gen: gen, kind: st.Kind}
 		m.err = func() error {
 			wm, err := c.Watermarks(ctx, topic)
 			if err != nil {
@@ -492,15 +491,15 @@ func (s *recordsScreen) fetchCmd(fwd bool, at map[int32]int64) tea.Cmd {
 	} else {
 		s.bwdBusy = true
 	}
-	id, gen, c, topic, per := s.id, s.gen, s.env.Cluster, s.topic, perPartition(len(s.ids))
+	gen, c, topic, per := s.gen, s.env.Cluster, s.topic, perPartition(len(s.ids))
 	return func() tea.Msg {
 		recs, err := fetchParts(context.Background(), c, topic, at, per, fwd)
-		return recFetchMsg{id: id, gen: gen, fwd: fwd, from: at, recs: recs, per: per, err: err}
+		return recFetchMsg{gen: gen, fwd: fwd, from: at, recs: recs, per: per, err: err}
 	}
 }
 
 func (s *recordsScreen) pollCmd(notBefore time.Time) tea.Cmd {
-	id, tg, st := s.id, s.tailGen, s.stream
+	tg, st := s.tailGen, s.stream
 	return func() tea.Msg {
 		if d := time.Until(notBefore); d > 0 {
 			time.Sleep(d) // throttle: let records pile up into one batch
@@ -508,7 +507,7 @@ func (s *recordsScreen) pollCmd(notBefore time.Time) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		recs, err := st.Poll(ctx, tailMax)
-		return recTailMsg{id: id, tailGen: tg, recs: recs, err: err}
+		return recTailMsg{tailGen: tg, recs: recs, err: err}
 	}
 }
 
@@ -520,9 +519,6 @@ func (s *recordsScreen) fail(err error, retry tea.Cmd) tea.Cmd {
 func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case recSeekMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		if msg.gen != s.gen {
 			if msg.stream != nil {
 				s.streams.close(msg.stream)
@@ -532,22 +528,19 @@ func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, s.applySeek(msg)
 
 	case recFetchMsg:
-		if msg.id != s.id || msg.gen != s.gen {
+		if msg.gen != s.gen {
 			return s, nil
 		}
 		return s, s.applyFetch(msg)
 
 	case recTailMsg:
-		if msg.id != s.id || msg.tailGen != s.tailGen || s.stream == nil {
+		if msg.tailGen != s.tailGen || s.stream == nil {
 			return s, nil
 		}
 		return s, s.applyTail(msg)
 
 	case retryMsg:
-		if msg.id == s.id {
-			return s, msg.do()
-		}
-		return s, nil
+		return s, msg.do()
 
 	case spinner.TickMsg:
 		if !s.seeking {
@@ -696,7 +689,7 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 			s.paused = true // a failed (re)start of the tail leaves it paused
 		}
 		retry := s.Refresh
-		return s.fail(m.err, func() tea.Msg { return retryMsg{id: s.id, do: retry} })
+		return s.fail(m.err, func() tea.Msg { return retryMsg{do: retry} })
 	}
 	var clearErr tea.Cmd
 	if s.err != nil {
@@ -776,7 +769,7 @@ func (s *recordsScreen) applyFetch(m recFetchMsg) tea.Cmd {
 		s.bwdBusy = false
 	}
 	if m.err != nil {
-		return s.fail(m.err, func() tea.Msg { return retryMsg{id: s.id, do: s.ensure} })
+		return s.fail(m.err, func() tea.Msg { return retryMsg{do: s.ensure} })
 	}
 	var clearErr tea.Cmd
 	if s.err != nil {
@@ -797,7 +790,7 @@ func (s *recordsScreen) applyTail(m recTailMsg) tea.Cmd {
 	if m.err != nil {
 		s.stopStream()
 		s.paused = true
-		return s.fail(m.err, func() tea.Msg { return retryMsg{id: s.id, do: s.startFollow} })
+		return s.fail(m.err, func() tea.Msg { return retryMsg{do: s.startFollow} })
 	}
 	if len(m.recs) > 0 && s.win != nil {
 		oldOff, oldCur, oldIdx := s.table.Offset(), s.table.Cursor(), s.winIndex()

@@ -18,14 +18,12 @@ import (
 var keyReplaysOpen = binding([]string{"enter"}, "enter", "follow side by side")
 
 type replaysLoadedMsg struct {
-	id   int64
 	list []*replay.Replay
 	err  error
 }
 
 type replaysScreen struct {
 	env   *Env
-	id    int64
 	dir   string
 	table *ui.Table
 	list  []*replay.Replay
@@ -35,7 +33,7 @@ type replaysScreen struct {
 
 // NewReplays lists the replays recorded in dataDir.
 func NewReplays(env *Env, dataDir string) ui.Screen {
-	s := &replaysScreen{env: env, id: nextScreenID(), dir: dataDir}
+	s := &replaysScreen{env: env, dir: dataDir}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "CREATED", Width: 19},
 		{Title: "REPLAY", MinWidth: 12, Flex: 3},
@@ -62,19 +60,16 @@ func (s *replaysScreen) Init() tea.Cmd { return s.load() }
 func (s *replaysScreen) Refresh() tea.Cmd { return s.load() }
 
 func (s *replaysScreen) load() tea.Cmd {
-	id, dir := s.id, s.dir
+	dir := s.dir
 	return func() tea.Msg {
 		l, err := replay.ListReplays(dir)
-		return replaysLoadedMsg{id: id, list: l, err: err}
+		return replaysLoadedMsg{list: l, err: err}
 	}
 }
 
 func (s *replaysScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case replaysLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.err = msg.err
 		s.list = append([]*replay.Replay(nil), msg.list...)
 		// Newest first: the replay an operator just started is on top.

@@ -74,13 +74,11 @@ var kindPrompt = map[replay.Kind][2]string{
 }
 
 type resetPlanMsg struct {
-	id   int64
 	plan *replay.Plan
 	err  error
 }
 
 type resetDoneMsg struct {
-	id    int64
 	entry *replay.AuditEntry
 	rp    *replay.Replay
 	err   error
@@ -88,7 +86,6 @@ type resetDoneMsg struct {
 
 type resetScreen struct {
 	env   *Env
-	id    int64
 	dir   string
 	group string
 
@@ -120,7 +117,7 @@ type resetScreen struct {
 // trail and the replay metadata (the embedded log's data dir, or
 // --data-dir / the default one for remote clusters).
 func NewReset(env *Env, dataDir, group string) ui.Screen {
-	s := &resetScreen{env: env, id: nextScreenID(), dir: dataDir, group: group, mode: modeReplay,
+	s := &resetScreen{env: env, dir: dataDir, group: group, mode: modeReplay,
 		scope: replay.Scope{AllTopics: true}, prompt: ui.NewPrompt(env.Theme), spin: newSpinner(env)}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no partitions")
@@ -156,9 +153,6 @@ func (s *resetScreen) kind() replay.Kind { return replay.Kinds[s.kindIdx] }
 func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case resetPlanMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.busy = false
 		if msg.err != nil {
 			s.err = msg.err
@@ -170,9 +164,6 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, nil
 
 	case resetDoneMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.busy = false
 		if msg.err != nil {
 			s.ok, s.message = false, "✗ "+errText(msg.err)
@@ -371,7 +362,7 @@ func parseScopeText(v string) (replay.Scope, error) {
 
 func (s *resetScreen) buildPlan() tea.Cmd {
 	s.busy, s.err, s.message = true, nil, ""
-	id, c, now := s.id, s.env.Cluster, s.env.now()
+	c, now := s.env.Cluster, s.env.now()
 	req := replay.Request{Kind: replay.PlanReset, Group: s.group, Scope: s.scope, Scenario: s.scen, AllowPartial: s.partial}
 	if s.mode == modeReplay {
 		req.Kind, req.Target = replay.PlanReplay, replay.DefaultReplayName(s.group, now)
@@ -381,25 +372,25 @@ func (s *resetScreen) buildPlan() tea.Cmd {
 	}
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
 		p, err := replay.BuildPlan(context.Background(), c, req, now)
-		return resetPlanMsg{id: id, plan: p, err: err}
+		return resetPlanMsg{plan: p, err: err}
 	})
 }
 
 func (s *resetScreen) execute() tea.Cmd {
 	s.busy, s.message = true, ""
-	id, c, p, conf := s.id, s.env.Cluster, s.plan, s.conf
+	c, p, conf := s.env.Cluster, s.plan, s.conf
 	env := replay.Env{DataDir: s.dir, Now: s.env.Now}
 	if s.mode == modeReplay {
 		cp := *p
 		cp.Target = s.name
 		return tea.Batch(s.spin.Tick, func() tea.Msg {
 			r, e, err := replay.StartReplay(context.Background(), c, env, &cp)
-			return resetDoneMsg{id: id, entry: e, rp: r, err: err}
+			return resetDoneMsg{entry: e, rp: r, err: err}
 		})
 	}
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
 		e, err := replay.ExecuteReset(context.Background(), c, env, p, conf)
-		return resetDoneMsg{id: id, entry: e, err: err}
+		return resetDoneMsg{entry: e, err: err}
 	})
 }
 
@@ -614,17 +605,15 @@ var keyReplayRefresh = binding([]string{"ctrl+r"}, "ctrl+r", "refresh now")
 var replayPollEvery = time.Second
 
 type replayStatusMsg struct {
-	id  int64
 	r   *replay.Replay
 	st  *replay.Status
 	err error
 }
 
-type replayTickMsg struct{ id int64 }
+type replayTickMsg struct{}
 
 type replayStatusScreen struct {
 	env   *Env
-	id    int64
 	dir   string
 	name  string
 	ctx   context.Context
@@ -647,7 +636,7 @@ type replayStatusScreen struct {
 // it catches up.
 func NewReplayStatus(env *Env, dataDir, name string) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &replayStatusScreen{env: env, id: nextScreenID(), dir: dataDir, name: name, ctx: ctx, stop: cancel, spin: newSpinner(env)}
+	s := &replayStatusScreen{env: env, dir: dataDir, name: name, ctx: ctx, stop: cancel, spin: newSpinner(env)}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "TOPIC", MinWidth: 8, Flex: 1},
 		{Title: "P", Width: 3, Right: true},
@@ -687,25 +676,22 @@ func (s *replayStatusScreen) Refresh() tea.Cmd {
 }
 
 func (s *replayStatusScreen) load() tea.Cmd {
-	id, c, dir, name, ctx, now := s.id, s.env.Cluster, s.dir, s.name, s.ctx, s.env.now()
+	c, dir, name, ctx, now := s.env.Cluster, s.dir, s.name, s.ctx, s.env.now()
 	return func() tea.Msg {
 		r, err := replay.LoadReplay(dir, name)
 		if err != nil {
-			return replayStatusMsg{id: id, err: err}
+			return replayStatusMsg{err: err}
 		}
 		st, err := replay.ReplayStatus(ctx, c, r, now)
-		return replayStatusMsg{id: id, r: r, st: st, err: err}
+		return replayStatusMsg{r: r, st: st, err: err}
 	}
 }
 
 func (s *replayStatusScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case replayStatusMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		s.loading = false
-		next := tickCmd(s.ctx, replayPollEvery, replayTickMsg{id: s.id})
+		next := tickCmd(s.ctx, replayPollEvery, replayTickMsg{})
 		if msg.err != nil {
 			s.err = msg.err
 			return s, next
@@ -718,7 +704,7 @@ func (s *replayStatusScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.setRows()
 		return s, next
 	case replayTickMsg:
-		if msg.id != s.id || s.loading {
+		if s.loading {
 			return s, nil
 		}
 		s.loading = true

@@ -28,7 +28,6 @@ var (
 )
 
 type topicsLoadedMsg struct {
-	id     int64
 	topics []backend.Topic
 	err    error
 }
@@ -38,7 +37,6 @@ var topicCols = []string{"NAME", "PARTS", "REPL", "RECORDS", "CLEANUP", "RETENTI
 
 type topicsScreen struct {
 	env   *Env
-	id    int64
 	table *ui.Table
 	spin  spinner.Model
 
@@ -61,7 +59,7 @@ type topicsScreen struct {
 // NewTopics is the root screen: every topic with its partition count,
 // replication, record count, cleanup policy and retention.
 func NewTopics(env *Env) ui.Screen {
-	s := &topicsScreen{env: env, id: nextScreenID(), spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme)}
+	s := &topicsScreen{env: env, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme)}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no topics")
 	s.layout()
@@ -92,16 +90,16 @@ func (s *topicsScreen) Refresh() tea.Cmd {
 }
 
 func (s *topicsScreen) load() tea.Cmd {
-	id, c := s.id, s.env.Cluster
+	c := s.env.Cluster
 	return func() tea.Msg {
 		ts, err := c.Topics(context.Background())
-		return topicsLoadedMsg{id: id, topics: ts, err: err}
+		return topicsLoadedMsg{topics: ts, err: err}
 	}
 }
 
 func (s *topicsScreen) tick() tea.Cmd {
 	s.tickGen++
-	return refreshTick(s.id, s.tickGen)
+	return refreshTick(s.tickGen)
 }
 
 // Back clears an applied filter before esc leaves the screen.
@@ -117,9 +115,6 @@ func (s *topicsScreen) Back() (bool, tea.Cmd) {
 func (s *topicsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case topicsLoadedMsg:
-		if msg.id != s.id {
-			return s, nil
-		}
 		first := !s.loaded
 		s.loading = false
 		if msg.err != nil {
@@ -144,13 +139,10 @@ func (s *topicsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, tea.Batch(cmd, s.tick())
 
 	case retryMsg:
-		if msg.id == s.id {
-			return s, msg.do()
-		}
-		return s, nil
+		return s, msg.do()
 
 	case refreshTickMsg:
-		if msg.id != s.id || msg.gen != s.tickGen || s.loading {
+		if msg.gen != s.tickGen || s.loading {
 			return s, nil
 		}
 		s.loading = true
@@ -391,4 +383,4 @@ func (s *topicsScreen) summary() string {
 }
 
 // retry is the ErrMsg's Retry: a message back to this screen.
-func (s *topicsScreen) retry() tea.Msg { return retryMsg{id: s.id, do: s.Refresh} }
+func (s *topicsScreen) retry() tea.Msg { return retryMsg{do: s.Refresh} }

@@ -159,8 +159,7 @@ func TestPartitionsUnderReplicated(t *testing.T) {
 	env, _ := testEnv(t, themes.NoColor)
 	s := NewPartitions(env, "x")
 	d := newDriver(s, 100, 20)
-	ps := s.(*partitionsScreen)
-	d.send(partitionsLoadedMsg{id: ps.id, parts: []backend.Partition{
+	d.send(partitionsLoadedMsg{parts: []backend.Partition{
 		{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2, 3}, HighWatermark: 10, Records: 10},
 		{ID: 1, Leader: 2, Replicas: []int32{1, 2, 3}, ISR: []int32{2}, LogStart: 5, HighWatermark: 10, Records: 5},
 	}})
