@@ -46,6 +46,7 @@ type ProjectRunCmd struct {
 	Name         string `placeholder:"RUNID" help:"Run id (default NAME-YYYYMMDD-HHMMSS). An existing id with the same spec resumes that run."`
 	AllowPartial bool   `name:"allow-partial" help:"Replay what retention left of an expired window; the run is labelled partial."`
 	OutputFlag   `embed:"" set:"output_what=Final summary"`
+	DecodeFlags  `embed:""`
 }
 
 // Run runs the projection.
@@ -61,6 +62,9 @@ func (c *ProjectRunCmd) Run(e *runEnv) error {
 	defer s.Close()
 	dir := dataDir(e, s)
 	o := project.Options{DataDir: dir, ID: c.Name, From: c.From, Live: c.Until == project.UntilLive, AllowPartial: c.AllowPartial}
+	if o.Decoder, err = e.decoder(s, "", &c.DecodeFlags); err != nil {
+		return err
+	}
 	pr := newProgressPrinter(e.stderr)
 	o.Progress, o.ProgressEvery = pr.print, pr.every
 	var m *project.Meta
@@ -93,6 +97,7 @@ type ProjectResumeCmd struct {
 	Live         bool   `help:"Keep following the log after the targets (turns a bounded run live)."`
 	AllowPartial bool   `name:"allow-partial" help:"Continue from the log start if retention deleted records past the checkpoint; the run is labelled partial."`
 	OutputFlag   `embed:"" set:"output_what=Final summary"`
+	DecodeFlags  `embed:""`
 }
 
 // Run resumes the run.
@@ -104,6 +109,9 @@ func (c *ProjectResumeCmd) Run(e *runEnv) error {
 	defer s.Close()
 	pr := newProgressPrinter(e.stderr)
 	o := project.Options{Live: c.Live, AllowPartial: c.AllowPartial, Progress: pr.print, ProgressEvery: pr.every}
+	if o.Decoder, err = e.decoder(s, "", &c.DecodeFlags); err != nil {
+		return err
+	}
 	m, err := project.Resume(e.ctx, s.cluster, dataDir(e, s), c.ID, nil, o)
 	pr.end()
 	if err != nil {

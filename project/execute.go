@@ -38,6 +38,8 @@ type runner struct {
 	st  *store
 	agg string
 
+	fatal error // set by apply: the run must stop before this batch's checkpoint
+
 	start, target map[tp]int64
 	next          map[tp]int64
 	changedOff    map[tp]bool
@@ -63,6 +65,9 @@ func execute(ctx context.Context, cl *backend.Cluster, c *Compiled, m *Meta, o O
 		return nil, fmt.Errorf("projection run %q: %w", m.ID, err)
 	}
 	defer st.Close()
+	if o.Decoder != nil {
+		c.SetDecoder(o.Decoder)
+	}
 	r := &runner{cl: cl, c: c, m: m, o: o, st: st, agg: c.Spec.Aggregate,
 		start: map[tp]int64{}, target: map[tp]int64{}, changedOff: map[tp]bool{}, done: map[tp]bool{},
 		cache: map[string]*cell{}}
@@ -199,6 +204,10 @@ func (r *runner) run(ctx context.Context) error {
 					continue
 				}
 				r.apply(rec)
+				if r.fatal != nil { // a record neither applied nor skippable: stop
+					aerr = r.fatal
+					return
+				}
 				r.next[k] = rec.Offset + 1
 				r.changedOff[k] = true
 				n++
@@ -223,7 +232,7 @@ func (r *runner) run(ctx context.Context) error {
 			}
 		})
 		if aerr != nil {
-			return nil // killed mid-batch: nothing of it is checkpointed
+			return r.fatal // killed mid-batch (nil) or stopped by one: nothing of it is checkpointed
 		}
 		if pause != nil {
 			client.PauseFetchPartitions(pause)
@@ -357,6 +366,11 @@ func (r *runner) touch(key string, c *cell) {
 func (r *runner) apply(rec *kgo.Record) {
 	r.stats.Records++
 	out, key, num, stored, err := r.c.eval(rec)
+	if errors.Is(err, ErrRegistryDown) {
+		r.stats.Records--
+		r.fatal = fmt.Errorf("%s/%d@%d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+		return
+	}
 	if err != nil {
 		r.stats.Errors++
 		if r.stats.FirstError == "" {

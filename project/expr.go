@@ -1,6 +1,7 @@
 package project
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/tidwall/gjson"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -70,6 +72,48 @@ type Compiled struct {
 
 	vm  vm.VM
 	env Env
+
+	// dec decodes values (Avro, Protobuf, JSON Schema through the
+	// registry) to JSON before the expressions read them; nil: values
+	// are read as JSON, as stored. See SetDecoder.
+	dec    *decode.Decoder
+	decSel decode.Selection
+	decBuf []byte
+}
+
+// SetDecoder makes the expressions see decoded values: value.field works
+// the same on Avro, Protobuf and JSON records. For Avro only the fields
+// the expressions use are rendered (the others are skipped); Protobuf
+// messages are decoded whole. A value no decoder turns into JSON counts
+// as invalid, like a value that is not JSON. d may be nil.
+func (c *Compiled) SetDecoder(d *decode.Decoder) {
+	c.dec = d
+	c.decSel = nil
+	if !c.fullValue && !(c.Spec.Aggregate == AggLatest && c.value == nil) && len(c.segs) > 0 {
+		c.decSel = decode.SelectPaths(c.segs)
+	}
+}
+
+// ErrRegistryDown stops a projection run: a record whose schema cannot be
+// fetched is neither applied nor skipped (the run fails before its batch
+// is checkpointed, and resumes from there once the registry answers).
+var ErrRegistryDown = errors.New("schema registry not answering")
+
+// valueJSON is the record value the expressions read: as stored, or
+// decoded (decoded is true: the bytes are reused by the next record).
+func (c *Compiled) valueJSON(r *kgo.Record) (b []byte, decoded, ok bool, err error) {
+	if c.dec == nil || looksJSON(r.Value) {
+		return r.Value, false, true, nil // JSON is read as before: only the fields used
+	}
+	res := c.dec.DecodeWith(context.Background(), r.Topic, false, r.Value, c.decBuf, decode.Options{Fields: c.decSel, Verbatim: true})
+	if res.RegistryDown {
+		return nil, false, false, fmt.Errorf("%w: %s", ErrRegistryDown, strings.Join(res.Reasons(), "; "))
+	}
+	if !res.Format.Structured() {
+		return nil, false, false, nil
+	}
+	c.decBuf = res.JSON[:0]
+	return res.JSON, true, true, nil
 }
 
 // Compile compiles a parsed spec's expressions; errors carry the file
@@ -331,6 +375,13 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	}
 	tomb := r.Value == nil
 	e.Value = nil
+	raw, decoded := r.Value, false
+	if c.useValue && !tomb {
+		var ok bool
+		if raw, decoded, ok, err = c.valueJSON(r); err != nil || !ok {
+			return outInvalid, "", 0, nil, err
+		}
+	}
 	if c.useValue && !tomb {
 		if !c.fullValue && !c.needMap {
 			// Fast path: only the fields used are read; a value that does
@@ -338,23 +389,23 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 			// further in reads as missing fields). Latest without a value
 			// expression stores the value itself: it must be valid whole.
 			if c.Spec.Aggregate == AggLatest && c.value == nil {
-				if !gjson.ValidBytes(r.Value) {
+				if !gjson.ValidBytes(raw) {
 					return outInvalid, "", 0, nil, nil
 				}
-			} else if !looksJSON(r.Value) {
+			} else if !looksJSON(raw) {
 				return outInvalid, "", 0, nil, nil
 			}
-			c.extractVals(r.Value)
-		} else if !gjson.ValidBytes(r.Value) {
+			c.extractVals(raw)
+		} else if !gjson.ValidBytes(raw) {
 			return outInvalid, "", 0, nil, nil
 		} else if c.fullValue {
 			var v any
-			if err := json.Unmarshal(r.Value, &v); err != nil {
+			if err := json.Unmarshal(raw, &v); err != nil {
 				return outInvalid, "", 0, nil, nil
 			}
 			e.Value = v
 		} else {
-			e.Value = c.extract(r.Value)
+			e.Value = c.extract(raw)
 		}
 	}
 	// Tombstones are not filtered: for latest they delete the key.
@@ -396,7 +447,10 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	case agg == AggCount:
 		return outApply, key, 0, nil, nil
 	case agg == AggLatest && c.value == nil:
-		return outApply, key, 0, r.Value, nil
+		if decoded {
+			raw = append([]byte(nil), raw...) // the buffer is the next record's
+		}
+		return outApply, key, 0, raw, nil
 	}
 	if c.valueDirect >= 0 && !c.needMap && agg != AggLatest {
 		res := c.vals[c.valueDirect]

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/decode"
 )
 
 // Run statuses.
@@ -114,6 +115,9 @@ type Options struct {
 	Now           func() time.Time
 	// MaxPoll bounds the records applied per checkpoint (default 10000).
 	MaxPoll int
+	// Decoder, when set, decodes values (Avro, Protobuf, ...) before the
+	// expressions read them; see Compiled.SetDecoder.
+	Decoder *decode.Decoder
 
 	// hook, for tests: called at named points; "record" after each record
 	// is applied in memory, "commit" before each checkpoint batch.

@@ -114,6 +114,10 @@ type Result struct {
 	Encoding string
 	// Tried lists the decoders that did not apply, in the order tried.
 	Tried []Attempt
+	// RegistryDown: a framed value could not be decoded because the
+	// registry did not answer (not because of the value). Consumers that
+	// must not skip records (projections) stop on it instead.
+	RegistryDown bool
 }
 
 // Reasons is Tried as "decoder: reason" lines.
@@ -325,6 +329,7 @@ func (d *Decoder) fromRegistry(ctx context.Context, res *Result, topic string, k
 	res.SchemaID = id
 	e, err := d.reg.lookup(ctx, id)
 	if err != nil {
+		res.RegistryDown = errors.Is(err, ErrUnreachable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 		res.Tried = append(res.Tried, Attempt{"registry", registryReason(err)})
 		return false
 	}
