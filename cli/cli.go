@@ -62,6 +62,8 @@ type CLI struct {
 	Brokers BrokersCmd `cmd:"" help:"List the brokers: address, rack, controller, partitions led, log dir sizes."`
 	Group   GroupCmd   `cmd:"" help:"Consumer group administration: delete, delete-offsets."`
 	Redrive RedriveCmd `cmd:"" help:"Re-produce records from a dead-letter topic to their origin topic (dry run unless --execute)."`
+
+	Completion CompletionCmd `cmd:"" help:"Print the shell completion set-up for bash, zsh or fish (commands, flags, topic and group names)."`
 }
 
 // Main runs the command line and returns the process exit code.
@@ -93,6 +95,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "rewind: %v\n", err)
 		return 2
+	}
+	// A shell asking for completions (COMP_LINE set) is answered here.
+	if err := completeArgs(parser); err != nil {
+		fmt.Fprintf(stderr, "rewind: completion: %s\n", oneLine(err))
+		return 1
+	}
+	if exitCode >= 0 {
+		return exitCode
 	}
 	kctx, err := parser.Parse(args)
 	if exitCode >= 0 { // --help or --version

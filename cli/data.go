@@ -100,7 +100,7 @@ func retention(ms int64) string {
 
 // ConsumeCmd prints records.
 type ConsumeCmd struct {
-	Topic     string `arg:"" help:"Topic to read."`
+	Topic     string `arg:"" predictor:"topic" help:"Topic to read."`
 	From      string `default:"earliest" placeholder:"POS" help:"Start: earliest, latest, OFFSET, -N (N before the end), RFC3339 time, or -DURATION (e.g. -15m)."`
 	Partition *int32 `short:"p" placeholder:"N" help:"Read only this partition."`
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`

@@ -35,7 +35,7 @@ func (c *GroupsCmd) Run(e *runEnv) error {
 
 // LagCmd prints per-partition lag.
 type LagCmd struct {
-	Groups     []string `arg:"" optional:"" name:"group" help:"Groups to show (default: every group)."`
+	Groups     []string `arg:"" optional:"" name:"group" predictor:"group" help:"Groups to show (default: every group)."`
 	Watch      bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples accumulate, so trends (WARN, STALL) appear."`
 	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
 	Samples    int `default:"3" placeholder:"N" help:"Without --watch: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`

@@ -74,7 +74,7 @@ func (f *ScenarioFlags) scenario(now time.Time) (replay.Scenario, error) {
 
 // ResetCmd plans, and with --execute writes, a change of a group's offsets.
 type ResetCmd struct {
-	Group string `arg:"" help:"Consumer group whose offsets to change."`
+	Group string `arg:"" predictor:"group" help:"Consumer group whose offsets to change."`
 	ScenarioFlags
 	ScopeFlags
 	Execute        bool   `help:"Write the plan. Without it, only the plan (a dry run) is printed."`
@@ -294,7 +294,7 @@ type ReplayCmd struct {
 
 // ReplayStartCmd creates a replay group.
 type ReplayStartCmd struct {
-	Group string `arg:"" help:"The live consumer group to replay beside."`
+	Group string `arg:"" predictor:"group" help:"The live consumer group to replay beside."`
 	ScenarioFlags
 	ScopeFlags `embed:"" set:"commits_of=the live group"`
 	Name       string `placeholder:"NAME" help:"Name of the replay group (default GROUP.replay.YYYYMMDD-HHMMSS, UTC)."`
