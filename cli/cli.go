@@ -17,6 +17,7 @@ import (
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/rewind-log/rewind/backend/registry"
+	"github.com/rewind-log/rewind/ui"
 )
 
 // version is set with -ldflags "-X github.com/rewind-log/rewind/cli.version=...";
@@ -109,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitCode
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "rewind: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "rewind: %s\n", ui.Sanitize(oneLine(err)))
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -119,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, errQuiet) {
 			return 1
 		}
-		fmt.Fprintf(stderr, "rewind: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "rewind: %s\n", ui.Sanitize(oneLine(err)))
 		return 1
 	}
 	return 0

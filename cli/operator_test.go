@@ -326,6 +326,10 @@ func TestCLIWritesRefusedReadOnlyFirst(t *testing.T) {
 		{"group", "delete", "g"},
 		{"group", "delete-offsets", "g", "--topic", "orders"},
 		{"redrive", "orders", "--execute"},
+		{"reset", "g", "--topic", "orders", "--to-earliest", "--execute", "--sink-idempotent", "yes"},
+		{"replay", "start", "g", "--topic", "orders", "--to-earliest"},
+		{"replay", "cutover", "r", "--mode", "keep"},
+		{"replay", "delete", "r"},
 	} {
 		code, out, errs := runCLI(append([]string{"-b", addr, "--data-dir", dir, "--read-only"}, args...)...)
 		if code != 1 || out != "" || !strings.Contains(errs, "refused: rewind is running with --read-only") {
@@ -336,6 +340,10 @@ func TestCLIWritesRefusedReadOnlyFirst(t *testing.T) {
 	code, out, _ := runCLI("-b", addr, "--read-only", "topic", "alter", "orders", "--set", "retention.ms=1")
 	if code != 0 || !strings.HasPrefix(out, "READ-ONLY: preview only") {
 		t.Fatalf("read-only preview: %d %q", code, out)
+	}
+	code, out, _ = runCLI("-b", addr, "--read-only", "reset", "g", "--topic", "orders", "--to-earliest", "--new-group")
+	if code != 0 || !strings.HasPrefix(out, "READ-ONLY: preview only") || !strings.Contains(out, "Reset plan for group g") {
+		t.Fatalf("read-only reset dry run: %d %q", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, replay.AuditFile)); !os.IsNotExist(err) {
 		t.Fatalf("read-only refusals must not be audited as attempts: %v", err)
@@ -371,4 +379,14 @@ func TestVersionFromBuildInfo(t *testing.T) {
 
 func regexpMatch(out, re string) bool {
 	return regexp.MustCompile(`(?m)` + re).MatchString(out)
+}
+
+// An error that quotes untrusted text (a topic name from the command line,
+// a broker's message) reaches the terminal without escape sequences.
+func TestCLIErrorsAreSanitised(t *testing.T) {
+	addr := remote(t, 1)
+	code, _, errs := runCLI("-b", addr, "topic", "config", "x\x1b]0;pwned\x07")
+	if code != 1 || strings.ContainsAny(errs, "\x1b\x07") || !strings.Contains(errs, "unknown topic") {
+		t.Fatalf("code %d stderr %q", code, errs)
+	}
 }

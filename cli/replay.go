@@ -81,6 +81,7 @@ type ResetCmd struct {
 	SinkIdempotent string `name:"sink-idempotent" placeholder:"yes|no" help:"Is the group's sink idempotent (safe to see records again)? Required with --execute; anything else is refused."`
 	Confirm        string `placeholder:"GROUP" help:"The group name, typed again: required with --sink-idempotent no."`
 	NewGroup       bool   `name:"new-group" help:"The group does not exist yet: create it with the plan's offsets (without this a missing group is refused as a likely typo)."`
+	AcceptSkip     bool   `name:"accept-skip" help:"A forward reset skips records: the group will never process them. Required with --execute when the plan skips any."`
 	PlanFlags
 	OutputFlag `embed:"" set:"json_shape= (one object)"`
 }
@@ -96,12 +97,20 @@ func (c *ResetCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer s.Close()
+	// Read-only is said at the first step: refused before planning a
+	// write, or a dry run labelled as one that cannot be executed here.
+	if c.Execute {
+		if err := readOnlyFirst(s); err != nil {
+			return err
+		}
+	}
+	readOnlyPreview(e.stdout, s, c.Output)
 	p, err := replay.BuildPlan(e.ctx, s.cluster, replay.Request{Kind: replay.PlanReset, Group: c.Group, Scope: scope,
 		Scenario: sc, AllowPartial: c.AllowPartial}, time.Now())
 	if err != nil {
 		return err
 	}
-	conf := replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm, NewGroup: c.NewGroup}
+	conf := replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm, NewGroup: c.NewGroup, AcceptSkip: c.AcceptSkip}
 	guards := p.Guards(&conf)
 	out := planOutput{Plan: p, Guards: guards, DryRun: !c.Execute}
 	wref := p.WindowRefusal()
@@ -119,7 +128,11 @@ func (c *ResetCmd) Run(e *runEnv) error {
 			return wref
 		}
 		if c.Output == "table" {
-			fmt.Fprintln(e.stdout, "\nDry run: nothing was written. To apply it: add --execute --sink-idempotent yes|no (and --confirm GROUP when no).")
+			skip := ""
+			if p.SkipWarning() != "" {
+				skip = " --accept-skip"
+			}
+			fmt.Fprintf(e.stdout, "\nDry run: nothing was written. To apply it: add --execute%s --sink-idempotent yes|no (and --confirm GROUP when no).\n", skip)
 		}
 		return nil
 	}
@@ -223,6 +236,9 @@ func printPlan(w io.Writer, o *planOutput, output string) error {
 	}
 	var buf bytes.Buffer
 	writePlanTable(&buf, o.Plan)
+	if w := o.Plan.SkipWarning(); w != "" {
+		fmt.Fprintf(&buf, "\nFORWARD RESET: %s.\n", ui.Sanitize(w))
+	}
 	fmt.Fprintln(&buf)
 	writeGuards(&buf, o.Guards)
 	if o.Exported != "" {
@@ -318,6 +334,12 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer s.Close()
+	if !c.DryRun {
+		if err := readOnlyFirst(s); err != nil {
+			return err
+		}
+	}
+	readOnlyPreview(e.stdout, s, c.Output)
 	p, err := replay.BuildPlan(e.ctx, s.cluster, replay.Request{Kind: replay.PlanReplay, Group: c.Group, Target: name,
 		Scope: scope, Scenario: sc, AllowPartial: c.AllowPartial}, time.Now())
 	if err != nil {
@@ -558,6 +580,9 @@ func (c *ReplayCutoverCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer s.Close()
+	if err := readOnlyFirst(s); err != nil {
+		return err
+	}
 	dir := dataDir(e, s)
 	entries, err := replay.Cutover(e.ctx, s.cluster, replay.Env{DataDir: dir}, c.Name, c.Mode, replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm})
 	for _, en := range entries {
@@ -593,6 +618,9 @@ func (c *ReplayDeleteCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer s.Close()
+	if err := readOnlyFirst(s); err != nil {
+		return err
+	}
 	dir := dataDir(e, s)
 	if _, err := replay.DeleteReplay(e.ctx, s.cluster, replay.Env{DataDir: dir}, c.Name); err != nil {
 		return err

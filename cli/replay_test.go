@@ -160,7 +160,12 @@ func TestCLIResetDryRunExecuteAndAudit(t *testing.T) {
 	}
 
 	// JSON: one object, with the plan, the guards and the result.
-	code, out, errs = w.run("reset", "g-stopped", "--topic", "events", "--to-latest", "--execute", "--sink-idempotent", "yes", "-o", "json")
+	// A forward reset skips records: refused until that is accepted, apart
+	// from the idempotency answer.
+	code, out, errs = w.run("reset", "g-stopped", "--topic", "events", "--to-latest", "--execute", "--sink-idempotent", "yes")
+	wantRun(t, code, out, errs, 1, []string{"FORWARD RESET: 45 records on 2 partitions will never be processed by group \"g-stopped\"", "NEEDED  skip-accepted"},
+		[]string{"refused: 45 records on 2 partitions will never be processed", "--accept-skip"})
+	code, out, errs = w.run("reset", "g-stopped", "--topic", "events", "--to-latest", "--execute", "--sink-idempotent", "yes", "--accept-skip", "-o", "json")
 	wantRun(t, code, out, errs, 0, nil, nil)
 	var got struct {
 		Plan struct {
@@ -173,7 +178,7 @@ func TestCLIResetDryRunExecuteAndAudit(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf("json %q: %v", out, err)
 	}
-	if !got.Executed || got.Result != "ok" || len(got.Guards) != 3 || got.Plan.Partitions[1].Target != 50 {
+	if !got.Executed || got.Result != "ok" || len(got.Guards) != 4 || got.Guards[2].Name != replay.GuardSkip || got.Plan.Partitions[1].Target != 50 {
 		t.Fatalf("json: %+v", got)
 	}
 }

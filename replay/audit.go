@@ -42,6 +42,9 @@ type Confirmations struct {
 	// commits): the reset creates it. Without it, a typo in the group name
 	// is refused instead of silently creating a new group.
 	NewGroup bool `json:"new_group,omitempty"`
+	// AcceptSkip accepts that a forward reset skips records: the group
+	// will never process them. Asked separately from SinkIdempotent.
+	AcceptSkip bool `json:"accept_skip,omitempty"`
 }
 
 // AuditPartition is one partition's offsets before and after a change;

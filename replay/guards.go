@@ -124,6 +124,9 @@ func (p *Plan) Guards(c *Confirmations) []GuardStatus {
 	} else {
 		out = append(out, GuardStatus{GuardGroupActive, GuardRefused, activeRefusal(p.Group, "group", p.GroupState, p.GroupMembers, p.GroupProtocol).Reason})
 	}
+	if g, ok := p.skipGuard(c); ok {
+		out = append(out, g)
+	}
 	if c == nil {
 		c = &Confirmations{}
 	}

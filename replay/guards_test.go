@@ -119,7 +119,7 @@ func TestResetExpiredWindowRefusedUnlessPartial(t *testing.T) {
 	// Retention moving past a target between plan and execute refuses.
 	p = w.plan(Request{Group: "g", Scope: orders(), Scenario: scen(t, ToOffset, "20"), AllowPartial: true})
 	w.deleteBelow("orders", 0, 30)
-	_, err = ExecuteReset(ctx, w.c, w.env, p, yes)
+	_, err = ExecuteReset(ctx, w.c, w.env, p, Confirmations{SinkIdempotent: "yes", AcceptSkip: true}) // 10 -> 20 skips records
 	wantRefused(t, err, GuardStalePlan, "orders/0: the log start moved from 0 to 30, past the target 20")
 }
 
@@ -252,5 +252,46 @@ func TestAuditTrail(t *testing.T) {
 	es, err = ReadAudit(dir)
 	if len(es) != 2 || err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("torn line: %d %v", len(es), err)
+	}
+}
+
+// A forward reset skips records: the group never processes them. That is
+// its own confirmation, asked apart from idempotency, shown in the plan.
+func TestForwardResetNeedsItsOwnConfirmation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.commit("g", map[int32]int64{0: 50, 1: 50, 2: 50})
+	p := resetPlan(w, "g", ToLatest, "")
+	if p.Skip != 150 {
+		t.Fatalf("skip %d", p.Skip)
+	}
+	wantWarn := `150 records on 3 partitions will never be processed by group "g"`
+	if !strings.Contains(p.SkipWarning(), wantWarn) {
+		t.Fatalf("warning: %q", p.SkipWarning())
+	}
+	var skip *GuardStatus
+	for _, g := range p.Guards(&Confirmations{SinkIdempotent: "yes"}) {
+		if g.Name == GuardSkip {
+			skip = &g
+		}
+	}
+	if skip == nil || skip.State != GuardNeeded || !strings.Contains(skip.Message, wantWarn) {
+		t.Fatalf("plan guard: %+v", skip)
+	}
+	// An idempotent sink does not answer the skip question.
+	_, err := ExecuteReset(ctx, w.c, w.env, p, Confirmations{SinkIdempotent: "yes"})
+	wantRefused(t, err, GuardSkip, wantWarn, "--accept-skip")
+	wantEqual(t, "offsets", w.committed("g"), Offsets{"orders": {0: 50, 1: 50, 2: 50}})
+	e, err := ExecuteReset(ctx, w.c, w.env, p, Confirmations{SinkIdempotent: "yes", AcceptSkip: true})
+	if err != nil || !e.Confirmations.AcceptSkip {
+		t.Fatalf("accepted: %v %+v", err, e)
+	}
+	wantEqual(t, "offsets", w.committed("g"), Offsets{"orders": {0: 100, 1: 100, 2: 100}})
+	// A backward reset has no skip guard.
+	back := resetPlan(w, "g", ToOffset, "60")
+	for _, g := range back.Guards(nil) {
+		if g.Name == GuardSkip {
+			t.Fatalf("backward plan shows the skip guard: %+v", g)
+		}
 	}
 }

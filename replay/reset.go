@@ -13,8 +13,9 @@ import (
 //     attempted on the cluster);
 //  2. the window: refused when retention deleted part of it, unless the
 //     plan is partial (--allow-partial);
-//  3. the operator's answers: sink idempotent yes|no, and the group name
-//     typed when "no";
+//  3. the operator's answers: a forward reset's skipped records accepted
+//     (asked on its own), sink idempotent yes|no, and the group name typed
+//     when "no";
 //  4. the audit trail must be writable;
 //  5. immediately before the write, re-checked against the cluster: the
 //     window still exists, the committed offsets have not moved since the
@@ -41,6 +42,9 @@ func ExecuteReset(ctx context.Context, cl Cluster, env Env, p *Plan, conf Confir
 		}
 		if p.missingGroup() && !conf.NewGroup {
 			return missingGroupRefusal(p.Group)
+		}
+		if r := p.skipRefusal(conf); r != nil {
+			return r
 		}
 		if err := CheckConfirmations(p.Group, conf); err != nil {
 			return err

@@ -48,6 +48,7 @@ const (
 const (
 	askArg        = "arg"
 	askScope      = "scope"
+	askSkip       = "skip"
 	askIdempotent = "idempotent"
 	askConfirm    = "confirm"
 	askName       = "name"
@@ -287,17 +288,32 @@ func (s *resetScreen) keyPlan(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		s.conf = replay.Confirmations{}
-		s.ask(askIdempotent, fmt.Sprintf("is the sink of group %s idempotent? (yes/no)", ui.Sanitize(s.group)), "yes or no", "", func(v string) error {
-			switch strings.ToLower(strings.TrimSpace(v)) {
-			case "yes", "no":
+		// A forward reset is its own question, before idempotency.
+		if s.plan.SkipWarning() != "" {
+			label := fmt.Sprintf("%s records will never be processed by %s; type skip to accept:", ui.FormatCount(s.plan.Skip), ui.Sanitize(s.group))
+			s.ask(askSkip, label, "skip", "", func(v string) error {
+				if strings.TrimSpace(v) != "skip" {
+					return fmt.Errorf("type skip to accept that these records are never processed (esc: back)")
+				}
 				return nil
-			}
-			return fmt.Errorf("answer yes or no (unknown is refused)")
-		})
+			})
+			return nil
+		}
+		s.askIdempotent()
 	default:
 		s.table.HandleKey(msg)
 	}
 	return nil
+}
+
+func (s *resetScreen) askIdempotent() {
+	s.ask(askIdempotent, fmt.Sprintf("is the sink of group %s idempotent? (yes/no)", ui.Sanitize(s.group)), "yes or no", "", func(v string) error {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "yes", "no":
+			return nil
+		}
+		return fmt.Errorf("answer yes or no (unknown is refused)")
+	})
 }
 
 func (s *resetScreen) ask(what, label, placeholder, value string, validate func(string) error) {
@@ -328,6 +344,10 @@ func (s *resetScreen) answered(v string) tea.Cmd {
 	case askName:
 		s.name = strings.TrimSpace(v)
 		return s.execute()
+	case askSkip:
+		s.conf.AcceptSkip = true
+		s.askIdempotent()
+		return nil
 	case askIdempotent:
 		s.conf.SinkIdempotent = strings.ToLower(strings.TrimSpace(v))
 		if s.conf.SinkIdempotent == "no" {

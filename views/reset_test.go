@@ -159,3 +159,38 @@ func backspace(h *harness, n int) {
 		h.tm.Send(tea.KeyPressMsg{Code: tea.KeyBackspace})
 	}
 }
+
+// A forward reset asks its own question, before idempotency: the records
+// it skips are never processed by the group.
+func TestResetScreenForwardResetAsksToSkip(t *testing.T) {
+	goroutinesSettle(t)
+	env, _, dir := resetWorld(t)
+	h := startApp(t, env, NewReset(env, dir, "g"), 140, 32)
+	h.waitText(t, "Reprocess group g")
+	h.keys("m")
+	h.waitText(t, "reset the live group's offsets")
+	h.keys("down", "enter") // to-latest
+	h.waitText(t, "Reset plan for group g", "to-latest", "skip-accepted")
+	h.keys("enter")
+	h.waitText(t, "20 records will never be processed by g; type skip to accept:")
+	if strings.Contains(h.text(), "idempotent? (yes/no)") {
+		t.Fatal("asked idempotency before the skip question")
+	}
+	h.typeText("yes")
+	h.keys("enter")
+	h.waitText(t, "type skip to accept that these records are never processed")
+	backspace(h, 3)
+	h.typeText("skip")
+	h.keys("enter")
+	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
+	h.typeText("yes")
+	h.keys("enter")
+	h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s)")
+	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 30, 1: 30}}) {
+		t.Fatalf("offsets: %v", got)
+	}
+	es, _ := replay.ReadAudit(dir)
+	if len(es) != 1 || !es[0].Confirmations.AcceptSkip || es[0].Confirmations.SinkIdempotent != "yes" {
+		t.Fatalf("audit: %+v", es)
+	}
+}
