@@ -27,7 +27,7 @@ var version = ""
 // Globals are the flags every command shares.
 type Globals struct {
 	Brokers    []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
-	Context    string           `env:"REWIND_CONTEXT" placeholder:"NAME" help:"Context of the config file to connect to (default: its current-context)."`
+	Context    string           `env:"REWIND_CONTEXT" placeholder:"NAME" predictor:"context" help:"Context of the config file to connect to (default: its current-context)."`
 	Config     string           `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
 	Properties string           `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
 	Property   []string         `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
@@ -98,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// A shell asking for completions (COMP_LINE set) is answered here.
-	if err := completeArgs(parser); err != nil {
+	if err := completeArgs(parser, &cli); err != nil {
 		fmt.Fprintf(stderr, "rewind: completion: %s\n", oneLine(err))
 		return 1
 	}

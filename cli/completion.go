@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,14 +15,17 @@ import (
 	"github.com/willabides/kongplete"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/connect"
 )
 
 // Shell completion: kongplete walks the kong command tree (commands, flags,
 // enum values), and the shell asks this binary for the words (bash's
 // `complete -C`, the same protocol for zsh via bashcompinit and for fish).
-// Topic and group names are looked up on the cluster the command line names
-// (-b, $REWIND_BROKERS, or a running embedded log on --listen); completion
-// never starts an embedded log and gives up after a second.
+// Topic and group names are looked up on the cluster the line being typed
+// names, resolved as a command resolves it (--context, -F, -X, -b,
+// $REWIND_BROKERS); without one, on an embedded log that already runs on
+// --listen. Completion never starts an embedded log and gives up after a
+// second. Context names come from the config file.
 
 // CompletionCmd prints the line that registers rewind's completion.
 type CompletionCmd struct {
@@ -71,21 +75,64 @@ func shellQuote(s string) string {
 
 // completeArgs answers a completion request when the shell made one
 // (COMP_LINE is set), then exits through the parser's exit function.
-func completeArgs(parser *kong.Kong) error {
+func completeArgs(parser *kong.Kong, cli *CLI) error {
 	var cerr error
+	names := func(list func(context.Context, *backend.Cluster) ([]string, error)) complete.Predictor {
+		return complete.PredictFunc(func(complete.Args) []string { return predictNames(parser, cli, list) })
+	}
 	kongplete.Complete(parser,
-		kongplete.WithPredictor("topic", complete.PredictFunc(func(a complete.Args) []string { return predictNames(a, listTopics) })),
-		kongplete.WithPredictor("group", complete.PredictFunc(func(a complete.Args) []string { return predictNames(a, listGroups) })),
-		kongplete.WithPredictor("context", complete.PredictFunc(func(a complete.Args) []string { return contextNames() })),
+		kongplete.WithPredictor("topic", names(listTopics)),
+		kongplete.WithPredictor("group", names(listGroups)),
+		kongplete.WithPredictor("context", complete.PredictFunc(func(complete.Args) []string { return contextNames(parser, cli) })),
 		kongplete.WithErrorHandler(func(err error) { cerr = err }),
 	)
 	return cerr
 }
 
-// contextNames lists the named contexts of the config file, for
-// completion. The config file belongs to the connection profile (stream
-// connect); until it lands there are none.
-var contextNames = func() []string { return nil }
+// globalValueFlags are the global flags that take a value and say which
+// cluster a command line means.
+var globalValueFlags = map[string]bool{"-b": true, "--brokers": true, "--context": true, "--config": true, "-F": true,
+	"--properties": true, "-X": true, "--property": true, "--listen": true}
+
+// lineGlobals parses the connection flags of the line being typed (the
+// rest of it may be incomplete) into cli.Globals, as a command would.
+func lineGlobals(parser *kong.Kong, cli *CLI) *Globals {
+	words := strings.Fields(os.Getenv("COMP_LINE"))
+	var args []string
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		name, _, hasValue := strings.Cut(w, "=")
+		if !globalValueFlags[name] {
+			continue
+		}
+		if hasValue {
+			args = append(args, w)
+			continue
+		}
+		if i+1 >= len(words) {
+			break // the value is being typed
+		}
+		args = append(args, w, words[i+1])
+		i++
+	}
+	if _, err := parser.Parse(append(args, "topics")); err != nil {
+		return nil
+	}
+	return &cli.Globals
+}
+
+func contextNames(parser *kong.Kong, cli *CLI) []string {
+	g := lineGlobals(parser, cli)
+	path := connect.DefaultConfigPath()
+	if g != nil && g.Config != "" {
+		path = g.Config
+	}
+	f, _, err := connect.LoadFile(path)
+	if err != nil || f == nil {
+		return nil
+	}
+	return f.Names()
+}
 
 func listTopics(ctx context.Context, c *backend.Cluster) ([]string, error) {
 	ts, err := c.Topics(ctx)
@@ -117,12 +164,27 @@ func listGroups(ctx context.Context, c *backend.Cluster) ([]string, error) {
 // not hang on a dead cluster.
 var completionTimeout = time.Second
 
-func predictNames(a complete.Args, list func(context.Context, *backend.Cluster) ([]string, error)) []string {
-	// a holds only the words after the sub-command; -b comes before it.
-	brokers := completionBrokers(strings.Fields(os.Getenv("COMP_LINE")))
+// predictNames lists names on the cluster the line names: its context,
+// -F/-X properties and -b, resolved as commands resolve them; without
+// any, an embedded log that already runs on --listen (never one started
+// for a completion).
+func predictNames(parser *kong.Kong, cli *CLI, list func(context.Context, *backend.Cluster) ([]string, error)) []string {
+	g := lineGlobals(parser, cli)
+	if g == nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*completionTimeout)
 	defer cancel()
-	c, err := backend.Connect(ctx, backend.Options{Brokers: brokers, Timeout: completionTimeout})
+	e := &runEnv{ctx: ctx, g: g, stdout: io.Discard, stderr: io.Discard}
+	prof, err := e.profile()
+	if err != nil {
+		return nil
+	}
+	opts := backend.Options{Timeout: completionTimeout, Brokers: []string{g.Listen}}
+	if prof != nil {
+		opts.Brokers, opts.ClientID, opts.Security = prof.Brokers, prof.ClientID, prof.Security
+	}
+	c, err := backend.Connect(ctx, opts)
 	if err != nil {
 		return nil
 	}
@@ -133,42 +195,4 @@ func predictNames(a complete.Args, list func(context.Context, *backend.Cluster) 
 	}
 	sort.Strings(names)
 	return names
-}
-
-// completionBrokers finds the cluster of the command line being typed:
-// -b/--brokers, else $REWIND_BROKERS, else the embedded log's --listen.
-func completionBrokers(args []string) []string {
-	var brokers, listen string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		next := func() string {
-			if i+1 < len(args) {
-				i++
-				return args[i]
-			}
-			return ""
-		}
-		switch {
-		case a == "-b" || a == "--brokers":
-			brokers = next()
-		case strings.HasPrefix(a, "--brokers="):
-			brokers = strings.TrimPrefix(a, "--brokers=")
-		case strings.HasPrefix(a, "-b") && len(a) > 2:
-			brokers = a[2:]
-		case a == "--listen":
-			listen = next()
-		case strings.HasPrefix(a, "--listen="):
-			listen = strings.TrimPrefix(a, "--listen=")
-		}
-	}
-	if brokers == "" {
-		brokers = os.Getenv("REWIND_BROKERS")
-	}
-	if brokers != "" {
-		return strings.Split(brokers, ",")
-	}
-	if listen == "" {
-		listen = backend.DefaultListen
-	}
-	return []string{listen}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -78,5 +80,24 @@ func TestCompletionScripts(t *testing.T) {
 	}
 	if code, _, _ := runCLI("completion", "powershell"); code == 0 {
 		t.Fatal("unknown shell accepted")
+	}
+}
+
+func TestCompletionContexts(t *testing.T) {
+	addr := remote(t, 1)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	body := "current-context: dead\ncontexts:\n  - name: dead\n    brokers: [127.0.0.1:1]\n  - name: local\n    brokers: [" + addr + "]\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(completions(t, "rewind --config "+cfg+" --context "), " "); got != "dead local" {
+		t.Fatalf("contexts: %q", got)
+	}
+	// Names come from the context the line picks, as a command would use it.
+	if got := strings.Join(completions(t, "rewind --config="+cfg+" --context local topic config "), " "); got != "customers orders" {
+		t.Fatalf("topics of context local: %q", got)
+	}
+	if got := completions(t, "rewind --config "+cfg+" consume "); len(got) != 0 {
+		t.Fatalf("current context is dead: %v", got)
 	}
 }
