@@ -277,7 +277,7 @@ func TestCLIRedrive(t *testing.T) {
 		!strings.Contains(out, "Dry run: nothing was produced. To re-produce") {
 		t.Fatalf("dry run: %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs = cli("redrive", "orders.DLT", "--filter", "value.amount >"); code != 1 || !strings.Contains(errs, "--filter") {
+	if code, _, errs = cli("redrive", "orders.DLT", "--filter", "value.amount >"); code != 1 || !strings.Contains(errs, "--filter: column 14: unexpected token EOF") {
 		t.Fatalf("bad filter: %d %s", code, errs)
 	}
 	if code, _, errs = cli("--read-only", "redrive", "orders.DLT", "--execute"); code != 1 || !strings.Contains(errs, "--read-only") {

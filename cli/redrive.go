@@ -162,8 +162,12 @@ func writeRedrivePlan(e *runEnv, p *admin.RedrivePlan, req admin.RedriveRequest)
 	}
 	_ = tw.Flush()
 	if p.NoTarget > 0 {
-		fmt.Fprintf(w, "  %s without an origin header (%s) are left out; --to TOPIC sends them somewhere\n",
-			countWord(int(p.NoTarget), "record"), strings.Join(admin.OriginHeaders, ", "))
+		verb := "are"
+		if p.NoTarget == 1 {
+			verb = "is"
+		}
+		fmt.Fprintf(w, "  %s without an origin header (%s) %s left out; --to TOPIC sends them somewhere\n",
+			countWord(int(p.NoTarget), "record"), strings.Join(admin.OriginHeaders, ", "), verb)
 	}
 	if p.FilterErrors > 0 {
 		fmt.Fprintf(w, "  %s where the filter failed (not matched); first: %s\n", countWord(int(p.FilterErrors), "record"), ui.Sanitize(p.FirstFilterError))

@@ -2,7 +2,11 @@ package project
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -25,6 +29,15 @@ type Filter struct {
 func CompileFilter(src string) (*Filter, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("empty filter expression")
+	}
+	// Compiled alone first for an error that names the column (a spec's
+	// errors name a file position).
+	if _, err := expr.Compile(src, expr.Env(Env{}), expr.AsBool()); err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("column %d: %s", fe.Column+1, fe.Message)
+		}
+		return nil, err
 	}
 	c, err := Compile(&Spec{Filter: src, Aggregate: AggCount})
 	if err != nil {
