@@ -262,6 +262,9 @@ func TestForwardResetNeedsItsOwnConfirmation(t *testing.T) {
 	ctx := context.Background()
 	w.commit("g", map[int32]int64{0: 50, 1: 50, 2: 50})
 	p := resetPlan(w, "g", ToLatest, "")
+	if thousands(1234567) != "1,234,567" || thousands(999) != "999" {
+		t.Fatal("thousands separators")
+	}
 	if p.Skip != 150 {
 		t.Fatalf("skip %d", p.Skip)
 	}

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -38,8 +39,8 @@ func (p *Plan) SkipWarning() string {
 	if p.skipped() == 1 {
 		parts = "partition"
 	}
-	return fmt.Sprintf("%d %s on %d %s will never be processed by group %q: the reset moves it forward past them (they stay in the log, but the group will not read them)",
-		p.Skip, recs, p.skipped(), parts, p.Group)
+	return fmt.Sprintf("%s %s on %d %s will never be processed by group %q: the reset moves it forward past them (they stay in the log, but the group will not read them)",
+		thousands(p.Skip), recs, p.skipped(), parts, p.Group)
 }
 
 // skipRefusal refuses a forward reset the operator has not accepted.
@@ -62,4 +63,19 @@ func (p *Plan) skipGuard(c *Confirmations) (GuardStatus, bool) {
 		return GuardStatus{GuardSkip, GuardOK, "operator accepts: " + strings.TrimSuffix(w, ")") + ")"}, true
 	}
 	return GuardStatus{GuardSkip, GuardNeeded, w + "; accept that explicitly (--accept-skip)"}, true
+}
+
+// thousands writes n with comma separators, as the tables do (replay has
+// no UI imports).
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }

@@ -290,7 +290,7 @@ func (s *resetScreen) keyPlan(msg tea.KeyPressMsg) tea.Cmd {
 		s.conf = replay.Confirmations{}
 		// A forward reset is its own question, before idempotency.
 		if s.plan.SkipWarning() != "" {
-			label := fmt.Sprintf("%s records will never be processed by %s; type skip to accept:", ui.FormatCount(s.plan.Skip), ui.Sanitize(s.group))
+			label := fmt.Sprintf("%s records will never be processed by %s: type skip:", ui.FormatCount(s.plan.Skip), ui.Sanitize(s.group))
 			s.ask(askSkip, label, "skip", "", func(v string) error {
 				if strings.TrimSpace(v) != "skip" {
 					return fmt.Errorf("type skip to accept that these records are never processed (esc: back)")

@@ -172,7 +172,7 @@ func TestResetScreenForwardResetAsksToSkip(t *testing.T) {
 	h.keys("down", "enter") // to-latest
 	h.waitText(t, "Reset plan for group g", "to-latest", "skip-accepted")
 	h.keys("enter")
-	h.waitText(t, "20 records will never be processed by g; type skip to accept:")
+	h.waitText(t, "20 records will never be processed by g: type skip:")
 	if strings.Contains(h.text(), "idempotent? (yes/no)") {
 		t.Fatal("asked idempotency before the skip question")
 	}
