@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -106,6 +107,8 @@ type ConsumeCmd struct {
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`
 	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the high watermarks taken at start. Without --until or --count, follow the log."`
 	Output    string `short:"o" enum:"json,yaml,text" default:"json" help:"json (one object per line), yaml (one document per record) or text."`
+
+	DecodeFlags `embed:""`
 }
 
 // Run streams records to stdout.
@@ -126,14 +129,20 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	if c.Partition != nil {
 		opts.Partitions = []int32{*c.Partition}
 	}
+	dec, err := e.decoder(s, c.Topic, &c.DecodeFlags)
+	if err != nil {
+		return err
+	}
+	rd := &recordDecoder{ctx: e.ctx, d: dec}
 	w := bufio.NewWriterSize(e.stdout, 1<<20)
 	var buf []byte
 	err = s.cluster.Consume(e.ctx, opts, func(r *kgo.Record) error {
 		buf = buf[:0]
+		k, v := rd.decode(r)
 		if structured(c.Output) {
-			buf = backend.AppendRecordJSON(buf, r)
+			buf = backend.AppendDecodedRecordJSON(buf, r, k, v)
 		} else {
-			buf = appendText(buf, r)
+			buf = appendText(buf, r, k, v)
 		}
 		buf = append(buf, '\n')
 		var err error
@@ -160,18 +169,18 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 
 // appendText renders one record as a line for humans. Everything from the
 // record is sanitised: text output goes to terminals.
-func appendText(dst []byte, r *kgo.Record) []byte {
+func appendText(dst []byte, r *kgo.Record, key, value *decode.Result) []byte {
 	dst = append(dst, fmt.Sprintf("%d/%d\t%s\t", r.Partition, r.Offset, backend.FormatTime(r.Timestamp))...)
 	if r.Key == nil {
 		dst = append(dst, "(null)"...)
 	} else {
-		dst = append(dst, ui.SanitizeBytes(r.Key)...)
+		dst = append(dst, ui.SanitizeBytes(shown(r.Key, key))...)
 	}
 	dst = append(dst, '\t')
 	if r.Value == nil {
 		dst = append(dst, "(null)"...)
 	} else {
-		dst = append(dst, ui.SanitizeBytes(r.Value)...)
+		dst = append(dst, ui.SanitizeBytes(shown(r.Value, value))...)
 	}
 	if len(r.Headers) > 0 {
 		parts := make([]string, len(r.Headers))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/backend/registry"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // DecodeFlags choose how keys and values are decoded, for the commands
@@ -142,4 +144,27 @@ func (e *runEnv) decoder(s *session, topic string, f *DecodeFlags) (*decode.Deco
 		fmt.Fprintf(e.stderr, "rewind: warning: %s\n", oneLine(fmt.Errorf("%s", msg)))
 	}
 	return decode.New(cfg)
+}
+
+// recordDecoder decodes each record's key and value, reusing its buffers
+// (the results are valid until the next call).
+type recordDecoder struct {
+	ctx  context.Context
+	d    *decode.Decoder
+	k, v decode.Result
+}
+
+func (rd *recordDecoder) decode(r *kgo.Record) (key, value *decode.Result) {
+	rd.k = rd.d.Decode(rd.ctx, r.Topic, true, r.Key, rd.k.JSON)
+	rd.v = rd.d.Decode(rd.ctx, r.Topic, false, r.Value, rd.v.JSON)
+	return &rd.k, &rd.v
+}
+
+// shown is what text output prints for a decoded key or value: the JSON of
+// a structured one, else the raw bytes (sanitised by the caller).
+func shown(raw []byte, res *decode.Result) []byte {
+	if res != nil && res.Format.Structured() {
+		return res.JSON
+	}
+	return raw
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -67,7 +68,7 @@ func TestCLIProduce(t *testing.T) {
 		t.Fatal(errs)
 	}
 	recs := jsonLines(t, out)
-	if len(recs) != 4 || recs[0]["key"] != "k1" || recs[0]["value"] != "v1" || recs[1]["value"] != `{"a":1}` ||
+	if len(recs) != 4 || recs[0]["key"] != "k1" || recs[0]["value"] != "v1" || !reflect.DeepEqual(recs[1]["value"], map[string]any{"a": 1.0}) || recs[1]["value_format"] != "json" ||
 		recs[2]["key"] != "k3" || recs[2]["value"] != nil || recs[3]["key"] != nil || recs[3]["value"] != "nokey" {
 		t.Fatalf("read back: %v", recs)
 	}
@@ -292,7 +293,8 @@ func TestCLIRedrive(t *testing.T) {
 	var amounts []string
 	for _, r := range recs {
 		if r["key"] == "k2" || r["key"] == "k3" {
-			amounts = append(amounts, r["value"].(string))
+			v, _ := json.Marshal(r["value"]) // a JSON value is an object in consume output
+			amounts = append(amounts, string(v))
 			for _, h := range r["headers"].([]any) {
 				if h.(map[string]any)["key"] == "traceparent" {
 					t.Fatalf("traceparent not dropped: %v", r)

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/testkit"
+)
+
+const thirdPartyAvro = `{"type":"record","name":"Reading","namespace":"plant","fields":[
+ {"name":"sensor","type":"string"},{"name":"celsius","type":"double"},
+ {"name":"state","type":{"type":"enum","name":"State","symbols":["OK","ALARM"]}}]}`
+
+const thirdPartyProto = `syntax = "proto3";
+package plant;
+message Alarm {
+  message Where { string hall = 1; int32 line = 2; }
+  enum Level { LOW = 0; HIGH = 1; }
+  string id = 1;
+  Level level = 2;
+  Where where = 3;
+}`
+
+// registerOverHTTP registers a schema with a plain HTTP client, as any
+// application does, and returns its id.
+func registerOverHTTP(t *testing.T, url, subject, schemaType, schema string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"schema": schema, "schemaType": schemaType})
+	resp, err := http.Post(url+"/subjects/"+subject+"/versions", "application/vnd.schemaregistry.v1+json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var r struct{ ID int }
+	if resp.StatusCode != 200 || json.Unmarshal(b, &r) != nil || r.ID == 0 {
+		t.Fatalf("register %s: %d %s", subject, resp.StatusCode, b)
+	}
+	return r.ID
+}
+
+func frame(id int, payload ...[]byte) []byte {
+	b := []byte{0, byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}
+	for _, p := range payload {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// kcatProduce sends each payload as one record (kcat sends each file
+// given with -P as a single message, bytes as they are).
+func kcatProduce(t *testing.T, kcat, addr, topic string, payloads ...[]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	var files []string
+	for i, p := range payloads {
+		f := filepath.Join(dir, fmt.Sprintf("m%02d", i))
+		if err := os.WriteFile(f, p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	args := append([]string{"-b", addr, "-t", topic, "-p", "0", "-P"}, files...)
+	if out, err := exec.CommandContext(ctx, kcat, args...).CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+}
+
+// A client that is not rewind registers schemas in the embedded registry
+// over HTTP, another (kcat) produces Confluent-framed records, and rewind
+// decodes them — and shows the ones it cannot decode, with the reason.
+func TestThirdPartySchemasAndRecordsDecode(t *testing.T) {
+	kcat := needKcat(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	emb, err := backend.StartEmbedded(ctx, backend.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	c, err := backend.Connect(ctx, backend.Options{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, topic := range []string{"readings", "alarms"} {
+		if err := c.CreateTopic(ctx, topic, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	avroID := registerOverHTTP(t, emb.RegistryURL(), "readings-value", "AVRO", thirdPartyAvro)
+	protoID := registerOverHTTP(t, emb.RegistryURL(), "alarms-value", "PROTOBUF", thirdPartyProto)
+
+	reading, err := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "t-1", "celsius": 21.5, "state": "ALARM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kcatProduce(t, kcat, emb.Addr(), "readings",
+		frame(avroID, reading),
+		frame(avroID, reading[:4]),                       // truncated payload
+		frame(999, reading),                              // unknown schema id
+		append([]byte{7}, frame(avroID, reading)[1:]...), // wrong magic byte
+	)
+	// Alarm{id: "a-9", level: HIGH, where: {hall: "B", line: 3}}, written
+	// field by field; the first top-level message: index list [0], one 0 byte.
+	var where []byte
+	where = protowire.AppendTag(where, 1, protowire.BytesType)
+	where = protowire.AppendString(where, "B")
+	where = protowire.AppendTag(where, 2, protowire.VarintType)
+	where = protowire.AppendVarint(where, 3)
+	var alarm []byte
+	alarm = protowire.AppendTag(alarm, 1, protowire.BytesType)
+	alarm = protowire.AppendString(alarm, "a-9")
+	alarm = protowire.AppendTag(alarm, 2, protowire.VarintType)
+	alarm = protowire.AppendVarint(alarm, 1)
+	alarm = protowire.AppendTag(alarm, 3, protowire.BytesType)
+	alarm = protowire.AppendBytes(alarm, where)
+	kcatProduce(t, kcat, emb.Addr(), "alarms", frame(protoID, []byte{0}, alarm))
+
+	// Attached to the running embedded log: the registry is found through
+	// the data dir, no flag needed.
+	code, out, errs := runCLI("--data-dir", dir, "--listen", emb.Addr(), "consume", "readings", "--until", "end")
+	if code != 0 {
+		t.Fatalf("consume: %d %s", code, errs)
+	}
+	recs := jsonLines(t, out)
+	if len(recs) != 4 {
+		t.Fatalf("%d records:\n%s", len(recs), out)
+	}
+	want := map[string]any{"sensor": "t-1", "celsius": 21.5, "state": "ALARM"}
+	if !reflect.DeepEqual(recs[0]["value"], want) || recs[0]["value_format"] != "avro" ||
+		recs[0]["value_schema_id"] != float64(avroID) || recs[0]["value_subject"] != "readings-value" {
+		t.Fatalf("decoded record: %v", recs[0])
+	}
+	for i, reason := range map[int]string{
+		1: "avro: schema id 1 (readings-value v1): payload ends early at byte 9",
+		2: "registry: schema id 999 not found in registry " + emb.RegistryURL(),
+	} {
+		r := recs[i]
+		reasons, _ := json.Marshal(r["value_reasons"])
+		if r["value_format"] != "binary" || r["value_encoding"] != "base64" || !strings.Contains(string(reasons), reason) {
+			t.Fatalf("record %d: want binary with %q, got %v", i, reason, r)
+		}
+	}
+	if recs[3]["value_format"] != "binary" || recs[3]["value_schema_id"] != nil {
+		t.Fatalf("wrong magic byte: %v", recs[3])
+	}
+
+	code, out, errs = runCLI("--data-dir", dir, "--listen", emb.Addr(), "consume", "alarms", "--until", "end", "-o", "text")
+	if code != 0 || !strings.Contains(out, `{"id":"a-9","level":"HIGH","where":{"hall":"B","line":3}}`) {
+		t.Fatalf("protobuf: %d %s\n%s", code, errs, out)
+	}
+
+	// The registry down: every framed record still shows, raw, with the
+	// reason; one warning on stderr, not one per record; the read is
+	// complete, so exit 0.
+	code, out, errs = runCLI("-b", emb.Addr(), "-X", "schema.registry.url=http://127.0.0.1:1", "consume", "readings", "--until", "end")
+	recs = jsonLines(t, out)
+	if code != 0 || len(recs) != 4 {
+		t.Fatalf("registry down: %d, %d records\n%s", code, len(recs), errs)
+	}
+	for i, r := range recs[:3] {
+		reasons, _ := json.Marshal(r["value_reasons"])
+		if r["value_format"] != "binary" || !strings.Contains(string(reasons), "unreachable") {
+			t.Fatalf("record %d with the registry down: %v", i, r)
+		}
+	}
+	if n := strings.Count(errs, "warning: schema registry"); n != 1 {
+		t.Fatalf("want one registry warning, got %d:\n%s", n, errs)
+	}
+}
+
+// Registry credentials from the connection profile (-X, as in a Java
+// client.properties) reach the registry; a wrong password is a reason on
+// the record and never printed.
+func TestRegistryAuthFromProperties(t *testing.T) {
+	b := testkit.NewBroker(t)
+	b.CreateTopic("paid", 1, nil)
+	reg := srfake.New(srfake.WithAuth("Basic " + base64.StdEncoding.EncodeToString([]byte("svc:s3cr3t-pw"))))
+	defer reg.Close()
+	id, _, err := reg.RegisterSchema("paid-value", sr.Schema{Schema: thirdPartyAvro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "s", "celsius": 1.0, "state": "OK"})
+	b.Produce(&kgo.Record{Topic: "paid", Partition: 0, Value: frame(id, v)})
+
+	code, out, errs := runCLI("-b", b.Addr, "-X", "schema.registry.url="+reg.URL(), "-X", "basic.auth.user.info=svc:s3cr3t-pw", "consume", "paid", "--until", "end")
+	recs := jsonLines(t, out)
+	if code != 0 || len(recs) != 1 || recs[0]["value_format"] != "avro" {
+		t.Fatalf("with credentials: %d %s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI("-b", b.Addr, "-X", "schema.registry.url="+reg.URL(), "-X", "basic.auth.user.info=svc:wrong-pw", "consume", "paid", "--until", "end")
+	recs = jsonLines(t, out)
+	reasons, _ := json.Marshal(recs[0]["value_reasons"])
+	if code != 0 || recs[0]["value_format"] != "binary" || !strings.Contains(string(reasons), "answered 403") {
+		t.Fatalf("wrong password: %d %v\n%s", code, recs, errs)
+	}
+	if strings.Contains(out+errs, "wrong-pw") || strings.Contains(out+errs, "s3cr3t") {
+		t.Fatal("a registry password reached the output")
+	}
+}
