@@ -66,18 +66,10 @@ func (c *ContextListCmd) Run(e *runEnv) error {
 			cur = "*"
 		}
 		brokers := strings.Join(cx.Brokers, ",")
-		sec := "PLAINTEXT"
+		sec := "(error: see context show)"
 		// Built without secrets (no password_command runs for a list).
 		if p, err := f.Profile(e.ctx, cx.Name, false); err == nil {
-			brokers = strings.Join(p.Brokers, ",")
-			if p.Security.Protocol != "" {
-				sec = p.Security.Protocol
-			}
-			if m := p.Security.SASL.Mechanism; m != "" {
-				sec += "/" + m
-			}
-		} else {
-			sec = "(error: see context show)"
+			brokers, sec = strings.Join(p.Brokers, ","), securityText(p)
 		}
 		mode := "read-write"
 		if cx.ReadOnly {
@@ -143,4 +135,16 @@ func (e *runEnv) selection() connect.Selection {
 func (e *runEnv) remoteSelected() bool {
 	r, err := connect.Resolve(e.ctx, e.selection(), false)
 	return err == nil && r.Profile != nil
+}
+
+// securityText is "PROTOCOL[/MECHANISM]" for listings.
+func securityText(p *connect.Profile) string {
+	s := connect.Plaintext
+	if p.Security.Protocol != "" {
+		s = p.Security.Protocol
+	}
+	if m := p.Security.SASL.Mechanism; m != "" {
+		s += "/" + m
+	}
+	return s
 }

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/rewind-log/rewind/views"
@@ -15,6 +18,8 @@ import (
 type UICmd struct{}
 
 // Run opens the cluster, then the UI, and closes both on every exit path.
+// Choosing another context in :contexts ends this cluster's UI, closes its
+// session and opens the UI again on the new one, in the same process.
 func (c *UICmd) Run(e *runEnv) error {
 	theme, err := themes.FromEnv(e.g.Theme)
 	if err != nil {
@@ -25,9 +30,38 @@ func (c *UICmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	var toast string
+	for {
+		next, err := runUI(e, s, theme, toast)
+		s.Close()
+		if err != nil || next == "" {
+			return err
+		}
+		prev := *e.g
+		// The chosen context alone: -b, -F and -X named the previous cluster.
+		e.g.Context, e.g.Brokers, e.g.Properties, e.g.Property = next, nil, "", nil
+		toast = ""
+		if s, err = e.open(true); err != nil {
+			// Stay where we were and say why.
+			*e.g = prev
+			toast = fmt.Sprintf("cannot switch to %s: %s", next, oneLine(err))
+			if s, err = e.open(true); err != nil {
+				return err
+			}
+		}
+	}
+}
 
-	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s)}
+// runUI runs the UI on one session until quit (next "") or a context
+// switch (next is the chosen context).
+func runUI(e *runEnv, s *session, theme themes.Theme, toast string) (next string, err error) {
+	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s), Contexts: e.contextList(s)}
+	if env.Contexts != nil {
+		env.Contexts.Switch = func(name string) tea.Cmd {
+			next = name
+			return tea.Quit
+		}
+	}
 	views.SetLagRefresh(env, e.g.Refresh)
 	app := ui.New(ui.Options{
 		Theme: theme,
@@ -48,6 +82,9 @@ func (c *UICmd) Run(e *runEnv) error {
 	pctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
 	go func() {
+		if toast != "" {
+			p.Send(ui.ErrMsg{Err: errors.New(toast)})
+		}
 		t := time.NewTicker(3 * time.Second)
 		defer t.Stop()
 		if s.pingFirst {
@@ -75,7 +112,34 @@ func (c *UICmd) Run(e *runEnv) error {
 
 	_, err = p.Run()
 	if err != nil && e.ctx.Err() != nil {
-		return nil // SIGINT/SIGTERM: a clean exit
+		return "", nil // SIGINT/SIGTERM: a clean exit
 	}
-	return err
+	if e.ctx.Err() != nil {
+		next = ""
+	}
+	return next, err
+}
+
+// contextList is what :contexts shows: the config file's contexts, built
+// without running any password_command. Nil without a config file.
+func (e *runEnv) contextList(s *session) *views.Contexts {
+	f, _, err := connect.LoadFile(e.configPath())
+	if err != nil {
+		return nil
+	}
+	cur := ""
+	if s.profile != nil {
+		cur = s.profile.Name
+	}
+	out := &views.Contexts{Path: f.Path, Current: cur}
+	for _, cx := range f.Contexts {
+		it := views.ContextItem{Name: cx.Name, Label: cx.Label, ReadOnly: cx.ReadOnly, Brokers: strings.Join(cx.Brokers, ",")}
+		if p, err := f.Profile(e.ctx, cx.Name, false); err == nil {
+			it.Brokers, it.Security = strings.Join(p.Brokers, ","), securityText(p)
+		} else {
+			it.Security = "(error)"
+		}
+		out.Items = append(out.Items, it)
+	}
+	return out
 }

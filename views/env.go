@@ -18,6 +18,8 @@ type Env struct {
 	DataDir string
 	// Now is the clock (tests pin it); nil means time.Now.
 	Now func() time.Time
+	// Contexts are the config file's contexts for :contexts (nil: none).
+	Contexts *Contexts
 }
 
 func (e *Env) now() time.Time {

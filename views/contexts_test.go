@@ -1,0 +1,42 @@
+package views
+
+import (
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rewind-log/rewind/themes"
+)
+
+// :contexts lists the config file's contexts with the current one marked
+// and selected; enter asks the CLI to switch to the row under the cursor.
+func TestContextsScreenSwitches(t *testing.T) {
+	env, _ := testEnv(t, "dark")
+	th, _ := themes.Get("dark")
+	env.Theme = th
+	chosen := make(chan string, 1)
+	env.Contexts = &Contexts{Path: "/home/op/.config/rewind/config.yaml", Current: "staging", Items: []ContextItem{
+		{Name: "dev", Brokers: "localhost:9092", Security: "PLAINTEXT"},
+		{Name: "staging", Brokers: "kafka-1.staging:9093", Security: "SASL_SSL/SCRAM-SHA-512", Label: "STAGING"},
+		{Name: "prod", Brokers: "kafka-1.prod:9093", Security: "SSL", Label: "PRODUCTION", ReadOnly: true},
+	}, Switch: func(name string) tea.Cmd {
+		chosen <- name
+		return nil
+	}}
+	h := startApp(t, env, NewTopics(env), 120, 20)
+	h.keys(":")
+	h.typeText("contexts")
+	h.keys("enter")
+	h.waitText(t, "3 context(s) in /home/op/.config/rewind/config.yaml · in use: staging",
+		"* staging", "SASL_SSL/SCRAM-SHA-512", "prod", "read-only", "PRODUCTION")
+	h.keys("down", "enter") // from staging (selected) to prod
+	if got := <-chosen; got != "prod" {
+		t.Fatalf("switched to %q, want prod", got)
+	}
+}
+
+func TestContextsScreenWithoutConfig(t *testing.T) {
+	env, _ := testEnv(t, "dark")
+	h := startApp(t, env, NewContexts(env), 100, 12)
+	h.waitText(t, "no config file")
+}
