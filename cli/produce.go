@@ -26,6 +26,10 @@ type ProduceCmd struct {
 	Null        bool     `short:"Z" help:"Send an empty key or value as null, as kcat -Z: 'KEY:' with -K: is a tombstone."`
 	Compression string   `default:"none" enum:"none,gzip,snappy,lz4,zstd" help:"Batch compression: none, gzip, snappy, lz4, zstd."`
 	Acks        string   `default:"all" enum:"all,1,0" help:"all (idempotent, default), 1 (leader only) or 0 (no acknowledgement: offsets unknown)."`
+	ValueSchema string   `name:"value-schema" placeholder:"SUBJECT" help:"Encode each value (JSON) with SUBJECT's latest schema from the schema registry (Avro, Protobuf, JSON Schema), in the Confluent wire format."`
+	ValueMsg    string   `name:"value-message" placeholder:"NAME" help:"With a Protobuf --value-schema: the message type (full name, e.g. shop.Order; default the schema's first message)."`
+	KeySchema   string   `name:"key-schema" placeholder:"SUBJECT" help:"Encode each key (JSON) the same way."`
+	KeyMsg      string   `name:"key-message" placeholder:"NAME" help:"With a Protobuf --key-schema: the message type."`
 	Output      string   `short:"o" enum:"none,json,yaml" default:"none" help:"json or yaml: print the topic, partition and offset of each record written (as the broker assigned them)."`
 }
 
@@ -84,6 +88,10 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 	if err := prod.CheckPartition(e.ctx, c.Topic); err != nil {
 		return err
 	}
+	keyEnc, valEnc, err := c.encoders(e, s)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
@@ -105,6 +113,9 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 			break
 		}
 		batch, nums = batch[:0], nums[:0]
+		if err := r.encode(keyEnc, valEnc); err != nil {
+			return fmt.Errorf("wrote %d record(s) to %s; record %d: %w", written, c.Topic, r.n, err)
+		}
 		batch = append(batch, r.rec(c.Topic, headers))
 		nums = append(nums, r.n)
 		// Take what is already read, without waiting for more.
@@ -114,6 +125,9 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 			case r, ok := <-recs:
 				if !ok {
 					break drain
+				}
+				if err := r.encode(keyEnc, valEnc); err != nil {
+					return fmt.Errorf("wrote %d record(s) to %s; record %d: %w", written, c.Topic, r.n, err)
 				}
 				batch = append(batch, r.rec(c.Topic, headers))
 				nums = append(nums, r.n)
