@@ -253,7 +253,7 @@ func PlanRedrive(ctx context.Context, c *backend.Cluster, req RedriveRequest) (*
 }
 
 // redriveBatch bounds the records held before producing.
-const redriveBatch = 500
+var redriveBatch = 500
 
 // ExecuteRedrive produces what plan counted: the same offsets of the DLQ,
 // the same selection. Refused under read-only, when the plan has problems,
