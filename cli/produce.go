@@ -108,7 +108,15 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 	batch := make([]backend.ProduceRecord, 0, 1024)
 	nums := make([]int64, 0, 1024)
 	for {
-		r, ok := <-recs
+		// SIGINT ends the command at once, even while stdin has nothing
+		// to give (the reader goroutine ends with the process).
+		var r inputRecord
+		var ok bool
+		select {
+		case r, ok = <-recs:
+		case <-e.ctx.Done():
+			return fmt.Errorf("interrupted after writing %d record(s) to %s", written, c.Topic)
+		}
 		if !ok {
 			break
 		}
