@@ -179,10 +179,11 @@ func (r *RedriveRequest) scan(ctx context.Context, c *backend.Cluster, rng map[i
 		return rng, nil
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
-	// Consume stops at the high watermarks taken at its start, which are
-	// at or past rng's ends; records outside rng are skipped.
+	// Consume stops at the ends taken at its start (last stable offsets:
+	// committed records only), at or past rng's ends; records outside rng
+	// are skipped.
 	err := c.Consume(ctx, backend.ConsumeOptions{Topic: r.Topic, Partitions: parts, From: backend.Start{Kind: backend.StartEarliest}, UntilEnd: true},
-		func(rec *kgo.Record) error {
+		func(rec *kgo.Record, _ backend.TxnState) error {
 			if w := rng[rec.Partition]; rec.Offset < w[0] || rec.Offset >= w[1] {
 				return nil
 			}

@@ -37,8 +37,17 @@ type Options struct {
 	ClientID string
 	// Security is TLS and SASL (zero: plaintext, no authentication).
 	Security connect.Security
+	// Isolation is the default of every read (read-committed unless set).
+	Isolation Isolation
+	// StallTimeout bounds how long a bounded read retries brokers that do
+	// not answer before it fails saying how far it got (default 6 x
+	// Timeout; see reader.go).
+	StallTimeout time.Duration
 	// extra kgo options, for tests (hooks counting requests).
 	extra []kgo.Opt
+	// readPartBytes overrides the per-partition fetch size of reads, for
+	// tests that need many fetches from a small topic.
+	readPartBytes int32
 }
 
 // Cluster is a connection to a cluster. Safe for concurrent use.
@@ -129,6 +138,9 @@ func (c *Cluster) Embedded() bool { return c.opts.Embedded }
 
 // ReadOnly reports whether writes are refused.
 func (c *Cluster) ReadOnly() bool { return c.opts.ReadOnly }
+
+// Isolation is the default isolation of reads on this cluster.
+func (c *Cluster) Isolation() Isolation { return c.opts.Isolation }
 
 // Timeout is the per-request timeout the cluster was opened with.
 func (c *Cluster) Timeout() time.Duration { return c.opts.Timeout }

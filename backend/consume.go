@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -79,15 +81,33 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 // ResolveStart turns a Start into an offset per partition (nil parts = all
-// partitions), clamped to [log start, high watermark]. It also returns the
-// high watermarks taken at the same moment, for --until end.
+// partitions), clamped to [log start, end], where end is what a read with
+// the cluster's isolation reads up to: the last stable offset for
+// read-committed (records of still-open transactions are beyond it), the
+// high watermark for read-uncommitted. It also returns those ends, taken
+// at the same moment: the targets of --until end.
 func (c *Cluster) ResolveStart(ctx context.Context, topic string, parts []int32, st Start) (start, end map[int32]int64, err error) {
+	return c.resolveStart(ctx, topic, parts, st, c.opts.Isolation)
+}
+
+func (c *Cluster) resolveStart(ctx context.Context, topic string, parts []int32, st Start, iso Isolation) (start, end map[int32]int64, err error) {
 	wm, err := c.Watermarks(ctx, topic)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(wm) == 0 {
 		return nil, nil, fmt.Errorf("%w %q", ErrUnknownTopic, topic)
+	}
+	if iso == ReadCommitted {
+		lso, err := c.StableOffsets(ctx, topic)
+		if err != nil {
+			return nil, nil, err
+		}
+		for p, w := range wm {
+			if o, ok := lso[p]; ok && o >= w[0] && o <= w[1] {
+				wm[p] = [2]int64{w[0], o}
+			}
+		}
 	}
 	sel := map[int32][2]int64{}
 	if parts == nil {
@@ -119,22 +139,44 @@ func (c *Cluster) ResolveStart(ctx context.Context, topic string, parts []int32,
 		case StartOffset:
 			o = st.Offset
 		case StartFromEnd:
-			o = hi - st.Offset
+			o = lo
+			if st.Offset < hi-lo {
+				o = hi - st.Offset // no overflow: 0 <= st.Offset < hi-lo
+			}
 		case StartTime:
 			o = hi
 			if v, ok := byTime[p]; ok {
 				o = v
 			}
 		}
-		if o < lo {
-			o = lo
-		}
-		if o > hi {
-			o = hi
-		}
-		start[p], end[p] = o, hi
+		start[p], end[p] = min(max(o, lo), hi), hi
 	}
 	return start, end, nil
+}
+
+// StableOffsets returns each partition's last stable offset: the end of
+// what a read-committed reader can read now (records of transactions still
+// open are at or after it).
+func (c *Cluster) StableOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	ctx, cancel := c.reqCtx(ctx)
+	defer cancel()
+	lo, err := c.adm.ListCommittedOffsets(ctx, topic)
+	if err == nil {
+		err = lo.Error()
+	}
+	if err != nil {
+		if errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return nil, fmt.Errorf("%w %q", ErrUnknownTopic, topic)
+		}
+		return nil, fmt.Errorf("last stable offsets of %q: %w", topic, cleanErr(err))
+	}
+	out := map[int32]int64{}
+	lo.Each(func(o kadm.ListedOffset) {
+		if o.Partition >= 0 {
+			out[o.Partition] = o.Offset
+		}
+	})
+	return out, nil
 }
 
 // ConsumeOptions configures Consume.
@@ -143,101 +185,44 @@ type ConsumeOptions struct {
 	Partitions []int32 // nil = all
 	From       Start
 	Count      int64 // stop after this many records (0 = no limit)
-	UntilEnd   bool  // stop at the high watermarks taken at start
+	// UntilEnd stops at the ends taken at start (see ResolveStart).
+	UntilEnd bool
+	// OnHealth hears about brokers that stop answering and recover (see
+	// ReadSpec).
+	OnHealth func(Health)
 }
 
-// Consume reads records without a consumer group (nothing is committed) and
-// calls fn for each, in per-partition offset order. fn must not keep the
-// record: its buffers are reused. Without UntilEnd or Count it follows the
-// log until ctx is done.
-func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Record) error) error {
+// Consume reads records without a consumer group (nothing is committed)
+// with the cluster's isolation, and calls fn for each, in per-partition
+// offset order, with the state of its transaction (always TxnNone or
+// TxnCommitted under read-committed). fn must not keep the record: its
+// buffers are reused. Without UntilEnd or Count it follows the log until
+// ctx is done. A bounded read that cannot finish returns *IncompleteError.
+func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Record, TxnState) error) error {
 	start, end, err := c.ResolveStart(ctx, o.Topic, o.Partitions, o.From)
 	if err != nil {
 		return err
 	}
-	remaining := map[int32]bool{}
-	offs := map[int32]kgo.Offset{}
+	spec := ReadSpec{Starts: map[TP]int64{}, Isolation: c.opts.Isolation, OnHealth: o.OnHealth, What: "consume " + o.Topic}
 	for p, s := range start {
-		offs[p] = kgo.NewOffset().At(s)
-		if s < end[p] {
-			remaining[p] = true
+		spec.Starts[TP{o.Topic, p}] = s
+	}
+	if o.UntilEnd {
+		spec.Targets = map[TP]int64{}
+		for p, e := range end {
+			spec.Targets[TP{o.Topic, p}] = e
 		}
 	}
-	if o.UntilEnd && len(remaining) == 0 {
-		return nil
-	}
-	cl, err := c.NewClient("consume",
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{o.Topic: offs}),
-		kgo.FetchMaxBytes(16<<20),
-		kgo.FetchMaxPartitionBytes(4<<20),
-		kgo.FetchMaxWait(200*time.Millisecond),
-	)
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", o.Topic, err)
-	}
-	defer cl.Close()
 	var n int64
-	idle := 0
-	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		fs := cl.PollRecords(pctx, 10000)
-		cancel()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if fs.NumRecords() == 0 {
-			// Transaction markers or compaction gaps can leave the last
-			// offsets before a high watermark without a record; a bounded
-			// read finishes after a few idle seconds instead of hanging.
-			if idle++; o.UntilEnd && idle >= 3 {
-				return nil
+	return c.Read(ctx, spec, func(b *Batch) error {
+		for i, r := range b.Records {
+			if err := fn(r, b.State(i)); err != nil {
+				return err
 			}
-		} else {
-			idle = 0
-		}
-		var ferr error
-		fs.EachError(func(t string, p int32, err error) {
-			if ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-				ferr = fmt.Errorf("consume %s[%d]: %w", t, p, err)
+			if n++; o.Count > 0 && n >= o.Count {
+				return ErrStopRead
 			}
-		})
-		if ferr != nil {
-			return ferr
 		}
-		done := false
-		fs.EachPartition(func(fp kgo.FetchTopicPartition) {
-			for _, r := range fp.Records {
-				if done {
-					return
-				}
-				if o.UntilEnd {
-					if !remaining[r.Partition] {
-						continue
-					}
-					if r.Offset >= end[r.Partition] {
-						delete(remaining, r.Partition)
-						continue
-					}
-				}
-				if err := fn(r); err != nil {
-					ferr, done = err, true
-					return
-				}
-				n++
-				if o.Count > 0 && n >= o.Count {
-					done = true
-					return
-				}
-				if o.UntilEnd && r.Offset+1 >= end[r.Partition] {
-					delete(remaining, r.Partition)
-				}
-			}
-		})
-		if ferr != nil {
-			return ferr
-		}
-		if done || (o.UntilEnd && len(remaining) == 0) {
-			return nil
-		}
-	}
+		return nil
+	})
 }

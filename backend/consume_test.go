@@ -103,7 +103,7 @@ func TestConsumeBounded(t *testing.T) {
 	count := func(o ConsumeOptions) (int, map[int32]int64) {
 		t.Helper()
 		n, last := 0, map[int32]int64{}
-		err := c.Consume(ctx, o, func(r *kgo.Record) error {
+		err := c.Consume(ctx, o, func(r *kgo.Record, _ TxnState) error {
 			if prev, ok := last[r.Partition]; ok && r.Offset <= prev {
 				t.Fatalf("out of order: %d after %d", r.Offset, prev)
 			}
@@ -131,11 +131,11 @@ func TestConsumeBounded(t *testing.T) {
 	if n, _ := count(ConsumeOptions{Topic: "c", From: Start{Kind: StartLatest}, UntilEnd: true}); n != 0 {
 		t.Fatalf("latest until end: %d", n)
 	}
-	err := c.Consume(ctx, ConsumeOptions{Topic: "c", Partitions: []int32{9}, UntilEnd: true}, func(*kgo.Record) error { return nil })
+	err := c.Consume(ctx, ConsumeOptions{Topic: "c", Partitions: []int32{9}, UntilEnd: true}, func(*kgo.Record, TxnState) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "no partition 9") {
 		t.Fatalf("bad partition: %v", err)
 	}
-	err = c.Consume(ctx, ConsumeOptions{Topic: "missing", UntilEnd: true}, func(*kgo.Record) error { return nil })
+	err = c.Consume(ctx, ConsumeOptions{Topic: "missing", UntilEnd: true}, func(*kgo.Record, TxnState) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "unknown topic") {
 		t.Fatalf("missing topic: %v", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -167,6 +167,7 @@ func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[i
 		req.MinBytes = 1
 		req.MaxBytes = 64 << 20
 		req.SessionEpoch = -1
+		req.IsolationLevel = c.opts.Isolation.fetchLevel() // the records view is read-committed by default
 		rt := kmsg.NewFetchRequestTopic()
 		rt.Topic = topic
 		rt.TopicID = m.id
@@ -194,9 +195,10 @@ func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[i
 			for j := range t.Partitions {
 				rp := &t.Partitions[j]
 				fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-					Offset:    offsets[rp.Partition],
-					Topic:     topic,
-					Partition: rp.Partition,
+					Offset:         offsets[rp.Partition],
+					Topic:          topic,
+					Partition:      rp.Partition,
+					IsolationLevel: c.opts.Isolation.kgo(),
 				}, rp, decompressor, nil)
 				if errors.Is(fp.Err, kerr.NotLeaderForPartition) || errors.Is(fp.Err, kerr.UnknownTopicID) ||
 					errors.Is(fp.Err, kerr.FencedLeaderEpoch) || errors.Is(fp.Err, kerr.UnknownTopicOrPartition) {
@@ -266,50 +268,111 @@ func convert(r *kgo.Record) Record {
 	return rec
 }
 
-// Stream follows partitions of a topic from the given start offsets
-// (kgo.ConsumePartitions with no group: nothing is committed).
+// Stream follows partitions of a topic from the given start offsets, with
+// the cluster's isolation (nothing is committed). It runs on Read, so a
+// broker that stops answering is retried forever and reported through
+// Health, and the tail resumes where it was when the broker is back.
 func (c *Cluster) Stream(topic string, start map[int32]int64) (*Stream, error) {
-	parts := map[int32]kgo.Offset{}
+	if len(start) == 0 {
+		return nil, fmt.Errorf("tail %s: no partitions", topic)
+	}
+	spec := ReadSpec{Starts: map[TP]int64{}, Isolation: c.opts.Isolation, What: "tail " + topic,
+		MaxBytes: 4 << 20, PartitionMaxBytes: 1 << 20}
 	for p, o := range start {
-		parts[p] = kgo.NewOffset().At(o)
+		spec.Starts[TP{topic, p}] = o
 	}
-	cl, err := c.NewClient("tail",
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts}),
-		kgo.FetchMaxWait(250*time.Millisecond),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("tail %s: %w", topic, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Stream{cancel: cancel, recs: make(chan []Record, 4), done: make(chan struct{})}
+	spec.OnHealth = func(h Health) {
+		s.mu.Lock()
+		s.health, s.hasHealth = h, true
+		s.mu.Unlock()
 	}
-	return &Stream{cl: cl}, nil
+	go func() {
+		defer close(s.done)
+		err := c.Read(ctx, spec, func(b *Batch) error {
+			if len(b.Records) == 0 {
+				return nil
+			}
+			out := make([]Record, len(b.Records))
+			for i, r := range b.Records {
+				out[i] = convert(r)
+				out[i].Txn = b.State(i)
+			}
+			select {
+			case s.recs <- out:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		s.mu.Lock()
+		s.err = err
+		s.mu.Unlock()
+	}()
+	return s, nil
 }
 
 // Stream is a live tail.
-type Stream struct{ cl *kgo.Client }
+type Stream struct {
+	cancel context.CancelFunc
+	recs   chan []Record
+	done   chan struct{}
+	rest   []Record // received, not yet returned (Poll's max)
 
-// Poll blocks until records arrive or ctx is done and returns at most max.
+	mu        sync.Mutex
+	health    Health
+	hasHealth bool
+	err       error
+}
+
+// Poll blocks until records arrive or ctx is done and returns at most max;
+// (nil, nil) when ctx ends first. An error means the tail has stopped.
 func (s *Stream) Poll(ctx context.Context, max int) ([]Record, error) {
-	fs := s.cl.PollRecords(ctx, max)
-	if fs.IsClientClosed() {
-		return nil, errors.New("tail closed")
-	}
-	var firstErr error
-	fs.EachError(func(t string, p int32, err error) {
-		if firstErr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-			firstErr = fmt.Errorf("tail %s[%d]: %w", t, p, err)
+	if len(s.rest) == 0 {
+		select {
+		case s.rest = <-s.recs:
+		case <-s.done:
+			s.mu.Lock()
+			err := s.err
+			s.mu.Unlock()
+			if err == nil {
+				err = errors.New("tail closed")
+			}
+			return nil, fmt.Errorf("tail: %w", err)
+		case <-ctx.Done():
+			return nil, nil
 		}
-	})
-	var out []Record
-	fs.EachRecord(func(r *kgo.Record) { out = append(out, convert(r)) })
-	if len(out) == 0 && firstErr != nil {
-		return nil, firstErr
 	}
+	// Take what else is already there, up to max, in one batch.
+more:
+	for len(s.rest) < max {
+		select {
+		case m := <-s.recs:
+			s.rest = append(s.rest, m...)
+		default:
+			break more
+		}
+	}
+	n := min(max, len(s.rest))
+	out := s.rest[:n:n]
+	s.rest = s.rest[n:]
 	return out, nil
 }
 
-// Close stops the stream and its client.
+// Health is the tail's last broker report: Down while a broker does not
+// answer (the tail keeps retrying), then the recovery. ok is false before
+// any report.
+func (s *Stream) Health() (h Health, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.health, s.hasHealth
+}
+
+// Close stops the stream and waits for its reader to end.
 func (s *Stream) Close() {
-	if s != nil && s.cl != nil {
-		s.cl.Close()
+	if s != nil && s.cancel != nil {
+		s.cancel()
+		<-s.done
 	}
 }

@@ -280,6 +280,7 @@ func (c *Cluster) fetchPositions(ctx context.Context, md kadm.Metadata, pending 
 		req.MinBytes = 1
 		req.MaxBytes = timeRequestBytes
 		req.SessionEpoch = -1
+		req.IsolationLevel = c.opts.Isolation.fetchLevel() // time lag of the next record the group reads
 		for t, ps := range tps {
 			sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
 			rt := kmsg.NewFetchRequestTopic()
@@ -346,9 +347,10 @@ func (c *Cluster) fetchPositions(ctx context.Context, md kadm.Metadata, pending 
 					continue
 				}
 				fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-					Offset:    offs[0],
-					Topic:     name,
-					Partition: rp.Partition,
+					Offset:         offs[0],
+					Topic:          name,
+					Partition:      rp.Partition,
+					IsolationLevel: c.opts.Isolation.kgo(),
 				}, rp, timeDecompressor, nil)
 				if retriableLeaderErr(fp.Err) || errors.Is(fp.Err, kerr.UnknownTopicID) {
 					retry[k] = struct{}{}

@@ -41,6 +41,18 @@ func AppendRecordJSON(dst []byte, r *kgo.Record) []byte {
 	return append(dst, "]}"...)
 }
 
+// AppendTxnField adds "txn":"committed|aborted|open" to the JSON object
+// AppendRecordJSON just appended (dst must end with its closing brace):
+// read-uncommitted output labels what became of each transactional record.
+func AppendTxnField(dst []byte, st TxnState) []byte {
+	if st == TxnNone || len(dst) == 0 || dst[len(dst)-1] != '}' {
+		return dst
+	}
+	dst = append(dst[:len(dst)-1], `,"txn":"`...)
+	dst = append(dst, st.String()...)
+	return append(dst, '"', '}')
+}
+
 // RecordTimeFormat is the timestamp layout of CLI output.
 const RecordTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 

@@ -222,7 +222,7 @@ func TestEveryClientAuthenticates(t *testing.T) {
 		t.Fatalf("partitions (raw fetch of the newest record): %+v %v", parts, err)
 	}
 	n := 0
-	if err := c.Consume(ctx, ConsumeOptions{Topic: "orders", From: Start{Kind: StartEarliest}, UntilEnd: true}, func(*kgo.Record) error { n++; return nil }); err != nil || n != 10 {
+	if err := c.Consume(ctx, ConsumeOptions{Topic: "orders", From: Start{Kind: StartEarliest}, UntilEnd: true}, func(*kgo.Record, TxnState) error { n++; return nil }); err != nil || n != 10 {
 		t.Fatalf("consume: %d records, %v", n, err)
 	}
 	st, err := c.Stream("orders", map[int32]int64{0: 0, 1: 0})

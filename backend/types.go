@@ -65,6 +65,9 @@ type Record struct {
 	Key       []byte
 	Value     []byte
 	Headers   []Header
+	// Txn is what became of the record's transaction; only a live tail
+	// under read-uncommitted sets it (see TxnState).
+	Txn TxnState
 }
 
 // Size is the payload size of the record: key + value + header keys/values.

@@ -26,19 +26,23 @@ var version = ""
 
 // Globals are the flags every command shares.
 type Globals struct {
-	Brokers    []string         `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
-	Context    string           `env:"REWIND_CONTEXT" placeholder:"NAME" predictor:"context" help:"Context of the config file to connect to (default: its current-context)."`
-	Config     string           `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
-	Properties string           `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
-	Property   []string         `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
-	DataDir    string           `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
-	Listen     string           `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
-	NoDemo     bool             `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
-	ReadOnly   bool             `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
-	Theme      string           `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
-	Timeout    time.Duration    `default:"5s" help:"Connection and request timeout."`
-	Refresh    time.Duration    `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
-	Version    kong.VersionFlag `help:"Print the version and exit."`
+	Brokers    []string      `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
+	Context    string        `env:"REWIND_CONTEXT" placeholder:"NAME" predictor:"context" help:"Context of the config file to connect to (default: its current-context)."`
+	Config     string        `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
+	Properties string        `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
+	Property   []string      `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
+	DataDir    string        `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
+	Listen     string        `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
+	NoDemo     bool          `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
+	ReadOnly   bool          `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
+	Theme      string        `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
+	Timeout    time.Duration `default:"5s" help:"Connection and request timeout."`
+	Refresh    time.Duration `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
+	// Isolation and StallTimeout: how every read treats transactions and a
+	// broker that stops answering (backend/reader.go).
+	Isolation    string           `default:"read-committed" enum:"read-committed,read-uncommitted" help:"Transaction isolation of every read: read-committed (default: aborted and still-open transactional records are not data) or read-uncommitted (everything, labelled)."`
+	StallTimeout time.Duration    `name:"stall-timeout" placeholder:"D" help:"How long a bounded read retries a broker that does not answer before it fails saying how far it got (default 6 x --timeout)."`
+	Version      kong.VersionFlag `help:"Print the version and exit."`
 
 	// The embedded schema registry beside the embedded log.
 	RegistryListen string `name:"registry-listen" placeholder:"ADDR" help:"Address of the embedded schema registry (default ${default_registry_listen}; a free port when --listen uses port 0)."`
@@ -69,6 +73,10 @@ type CLI struct {
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string) int {
+	// A closed pipe (`rewind consume ... | head -1`) must end the command
+	// quietly with status 0, not kill it with SIGPIPE (141): ignored, a
+	// write returns EPIPE, which run treats as the reader being done.
+	signal.Ignore(syscall.SIGPIPE)
 	return run(args, os.Stdout, os.Stderr)
 }
 
@@ -119,6 +127,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := kctx.Run(env); err != nil {
 		if errors.Is(err, errQuiet) {
 			return 1
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			return 0 // the reader of our output went away: it has what it wanted
 		}
 		fmt.Fprintf(stderr, "rewind: %s\n", ui.Sanitize(oneLine(err)))
 		return 1
@@ -189,7 +200,11 @@ func (e *runEnv) profile() (*connect.Profile, error) {
 // runs demo traffic and consumers.
 func (e *runEnv) open(demo bool) (*session, error) {
 	g := e.g
-	opts := backend.Options{ReadOnly: g.ReadOnly, Timeout: g.Timeout}
+	iso, err := backend.ParseIsolation(g.Isolation)
+	if err != nil {
+		return nil, err
+	}
+	opts := backend.Options{ReadOnly: g.ReadOnly, Timeout: g.Timeout, Isolation: iso, StallTimeout: g.StallTimeout}
 	prof, err := e.profile()
 	if err != nil {
 		return nil, err

@@ -105,7 +105,7 @@ type ConsumeCmd struct {
 	From      string `default:"earliest" placeholder:"POS" help:"Start: earliest, latest, OFFSET, -N (N before the end), RFC3339 time, or -DURATION (e.g. -15m)."`
 	Partition *int32 `short:"p" placeholder:"N" help:"Read only this partition."`
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`
-	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the high watermarks taken at start. Without --until or --count, follow the log."`
+	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the end of each partition taken at start (its last stable offset under read-committed). Without --until or --count, follow the log."`
 	Output    string `short:"o" enum:"json,yaml,text" default:"json" help:"json (one object per line), yaml (one document per record) or text."`
 
 	DecodeFlags `embed:""`
@@ -125,7 +125,8 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer s.Close()
-	opts := backend.ConsumeOptions{Topic: c.Topic, From: start, Count: c.Count, UntilEnd: c.Until == "end"}
+	opts := backend.ConsumeOptions{Topic: c.Topic, From: start, Count: c.Count, UntilEnd: c.Until == "end",
+		OnHealth: func(h backend.Health) { fmt.Fprintf(e.stderr, "rewind: %s\n", h) }}
 	if c.Partition != nil {
 		opts.Partitions = []int32{*c.Partition}
 	}
@@ -136,12 +137,18 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	rd := &recordDecoder{ctx: e.ctx, d: dec}
 	w := bufio.NewWriterSize(e.stdout, 1<<20)
 	var buf []byte
-	err = s.cluster.Consume(e.ctx, opts, func(r *kgo.Record) error {
+	err = s.cluster.Consume(e.ctx, opts, func(r *kgo.Record, st backend.TxnState) error {
 		buf = buf[:0]
 		k, v := rd.decode(r)
 		if structured(c.Output) {
 			buf = backend.AppendDecodedRecordJSON(buf, r, k, v)
+			if st != backend.TxnNone && s.cluster.Isolation() == backend.ReadUncommitted {
+				buf = backend.AppendTxnField(buf, st)
+			}
 		} else {
+			if st == backend.TxnAborted || st == backend.TxnOpen {
+				buf = append(buf, "["+st.String()+"] "...)
+			}
 			buf = appendText(buf, r, k, v)
 		}
 		buf = append(buf, '\n')

@@ -42,7 +42,7 @@ func localDataDir(e *runEnv) string {
 type ProjectRunCmd struct {
 	Spec         string `arg:"" placeholder:"SPEC" help:"Projection spec file (YAML; see testdata/projections/README.md)."`
 	From         string `placeholder:"POS" help:"Start: earliest, OFFSET, -N, RFC3339 time or -DURATION (default the spec's from, else earliest)."`
-	Until        string `default:"end" enum:"end,live" help:"end: stop at the high watermarks taken at start; live: keep following until interrupted."`
+	Until        string `default:"end" enum:"end,live" help:"end: stop at the end of each partition taken at start (its last stable offset: committed records only); live: keep following until interrupted."`
 	Name         string `placeholder:"RUNID" help:"Run id (default NAME-YYYYMMDD-HHMMSS). An existing id with the same spec resumes that run."`
 	AllowPartial bool   `name:"allow-partial" help:"Replay what retention left of an expired window; the run is labelled partial."`
 	OutputFlag   `embed:"" set:"output_what=Final summary"`
@@ -66,7 +66,7 @@ func (c *ProjectRunCmd) Run(e *runEnv) error {
 		return err
 	}
 	pr := newProgressPrinter(e.stderr)
-	o.Progress, o.ProgressEvery = pr.print, pr.every
+	o.Progress, o.ProgressEvery, o.OnHealth = pr.print, pr.every, pr.health
 	var m *project.Meta
 	if c.Name != "" {
 		if old, lerr := project.LoadMeta(dir, c.Name); lerr == nil {
@@ -77,7 +77,7 @@ func (c *ProjectRunCmd) Run(e *runEnv) error {
 			m, err = project.Resume(e.ctx, s.cluster, dir, c.Name, comp, o)
 			pr.end()
 			if err != nil {
-				return err
+				return runFailed(m, err)
 			}
 			return printRunResult(e, m, c.Output)
 		}
@@ -85,7 +85,7 @@ func (c *ProjectRunCmd) Run(e *runEnv) error {
 	m, err = project.Start(e.ctx, s.cluster, comp, o)
 	pr.end()
 	if err != nil {
-		return err
+		return runFailed(m, err)
 	}
 	_ = spec
 	return printRunResult(e, m, c.Output)
@@ -108,16 +108,29 @@ func (c *ProjectResumeCmd) Run(e *runEnv) error {
 	}
 	defer s.Close()
 	pr := newProgressPrinter(e.stderr)
-	o := project.Options{Live: c.Live, AllowPartial: c.AllowPartial, Progress: pr.print, ProgressEvery: pr.every}
+	o := project.Options{Live: c.Live, AllowPartial: c.AllowPartial, Progress: pr.print, ProgressEvery: pr.every, OnHealth: pr.health}
 	if o.Decoder, err = e.decoder(s, "", &c.DecodeFlags); err != nil {
 		return err
 	}
 	m, err := project.Resume(e.ctx, s.cluster, dataDir(e, s), c.ID, nil, o)
 	pr.end()
 	if err != nil {
-		return err
+		return runFailed(m, err)
 	}
 	return printRunResult(e, m, c.Output)
+}
+
+// runFailed adds to a failed run's error how far it got and how to go on:
+// everything up to the checkpoint is kept.
+func runFailed(m *project.Meta, err error) error {
+	if m == nil || m.Status != project.StatusFailed {
+		return err
+	}
+	got := ""
+	if p := m.Progress; p != nil {
+		got = fmt.Sprintf(" at %d/%d records", p.Done, p.Total)
+	}
+	return fmt.Errorf("%w (checkpointed%s; continue with: rewind project resume %s)", err, got, m.ID)
 }
 
 func printRunResult(e *runEnv, m *project.Meta, output string) error {
@@ -187,6 +200,16 @@ func (p *progressPrinter) print(pr project.Progress) {
 	bar := strings.Repeat("█", n) + strings.Repeat("░", width-n)
 	fmt.Fprintf(p.w, "\r\x1b[K%s %s", bar, line)
 	p.drawn = true
+}
+
+// health reports a broker that stopped answering, or answers again, on a
+// line of its own.
+func (p *progressPrinter) health(h backend.Health) {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+	fmt.Fprintf(p.w, "rewind: %s\n", h)
 }
 
 func (p *progressPrinter) end() {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
@@ -135,134 +134,114 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.recheckWindow(ctx); err != nil {
 		return err
 	}
-	assign := map[string]map[int32]kgo.Offset{}
+	spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Isolation: backend.ReadCommitted,
+		MaxBytes: fetchMaxBytes, PartitionMaxBytes: fetchMaxPartitionBytes,
+		What: "projection run " + r.m.ID, OnHealth: r.o.OnHealth}
+	if r.o.partBytes > 0 {
+		spec.PartitionMaxBytes = r.o.partBytes
+	}
+	if !r.live() {
+		spec.Targets = map[backend.TP]int64{}
+	}
 	for _, k := range r.order {
 		if !r.live() && r.next[k] >= r.target[k] {
 			r.done[k] = true
 			continue
 		}
-		if assign[k.Topic] == nil {
-			assign[k.Topic] = map[int32]kgo.Offset{}
+		spec.Starts[backend.TP{Topic: k.Topic, Partition: k.Partition}] = r.next[k]
+		if !r.live() {
+			spec.Targets[backend.TP{Topic: k.Topic, Partition: k.Partition}] = r.target[k]
 		}
-		assign[k.Topic][k.Partition] = kgo.NewOffset().At(r.next[k])
 	}
 	r.rateAt = r.o.now()
 	r.rateDone = r.doneTotal()
 	r.emit(false)
-	if len(assign) == 0 {
+	if len(spec.Starts) == 0 {
 		return nil
 	}
-	client, err := r.cl.NewClient("projection",
-		kgo.ConsumePartitions(assign),
-		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
-		// Bounded buffers: a fetch decodes into records several times its
-		// wire size, and the state lives in Pebble, not here.
-		kgo.FetchMaxBytes(fetchMaxBytes),
-		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
-		kgo.MaxConcurrentFetches(2),
-		kgo.FetchMaxWait(200*time.Millisecond),
-	)
-	if err != nil {
-		return fmt.Errorf("consumer: %w", err)
-	}
-	defer client.Close()
-	idle := 0
-	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		fs := client.PollRecords(pctx, r.o.MaxPoll)
-		cancel()
-		if ctx.Err() != nil {
-			return nil // uncommitted work is dropped: resume from the checkpoint
-		}
-		var ferr error
-		fs.EachError(func(t string, p int32, err error) {
-			if ferr != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return
-			}
-			if errors.Is(err, kerr.OffsetOutOfRange) {
-				ferr = fmt.Errorf("%w: %s/%d: offset %d is no longer in the log (retention deleted records while the run was going)", ErrWindowExpired, t, p, r.next[tp{t, p}])
-				return
-			}
-			ferr = fmt.Errorf("consume %s/%d: %w", t, p, err)
-		})
-		if ferr != nil {
-			return ferr
-		}
-		n := 0
-		var pause map[string][]int32
-		var aerr error
-		fs.EachPartition(func(fp kgo.FetchTopicPartition) {
-			k := tp{fp.Topic, fp.Partition}
-			for _, rec := range fp.Records {
-				if aerr != nil || r.done[k] {
-					return
-				}
-				if !r.live() && rec.Offset >= r.target[k] {
-					break
-				}
-				if rec.Offset < r.next[k] {
-					continue
-				}
-				r.apply(rec)
-				if r.fatal != nil { // a record neither applied nor skippable: stop
-					aerr = r.fatal
-					return
-				}
-				r.next[k] = rec.Offset + 1
-				r.changedOff[k] = true
-				n++
-				if r.o.hook != nil {
-					r.o.hook("record", r.stats.Records)
-					if ctx.Err() != nil {
-						aerr = ctx.Err()
-						return
-					}
-				}
-			}
-			if !r.live() && !r.done[k] && (r.next[k] >= r.target[k] || (len(fp.Records) > 0 && fp.Records[len(fp.Records)-1].Offset >= r.target[k])) {
-				// Past the last record of the window (compaction may
-				// have removed the records right below the target).
-				r.next[k] = max(r.next[k], r.target[k])
-				r.changedOff[k] = true
-				r.done[k] = true
-				if pause == nil {
-					pause = map[string][]int32{}
-				}
-				pause[k.Topic] = append(pause[k.Topic], k.Partition)
-			}
-		})
-		if aerr != nil {
-			return r.fatal // killed mid-batch (nil) or stopped by one: nothing of it is checkpointed
-		}
-		if pause != nil {
-			client.PauseFetchPartitions(pause)
-		}
-		if n == 0 && len(r.changedOff) == 0 {
-			idle++
-			if !r.live() && idle >= 3 {
-				// The records below some targets are gone (compaction or
-				// transaction markers): nothing more will come.
-				for _, k := range r.order {
-					if !r.done[k] {
-						r.next[k], r.changedOff[k], r.done[k] = r.target[k], true, true
-					}
-				}
-			}
-		} else {
-			idle = 0
-		}
+	// Records are applied in memory batch by batch; the state, the
+	// positions (each batch's Next: markers and compaction gaps included,
+	// never past a record not applied) and the counters are checkpointed
+	// together after each fetch response and every MaxPoll records. A run
+	// killed between checkpoints resumes from the last one.
+	pending := 0
+	interrupted := false
+	checkpoint := func() error {
 		if err := r.checkpoint(ctx); err != nil {
 			return err
 		}
+		pending = 0
 		if ctx.Err() != nil {
-			return nil
+			interrupted = true
+			return backend.ErrStopRead
 		}
 		r.emit(false)
-		if !r.live() && len(r.done) == len(r.order) {
-			r.commitGroup(ctx, true)
-			return nil
-		}
+		return nil
 	}
+	spec.AfterResponse = checkpoint
+	spec.Tick = func() error {
+		if pending > 0 || len(r.changedOff) > 0 {
+			return checkpoint()
+		}
+		r.emit(false)
+		return nil
+	}
+	spec.TickEvery = r.o.ProgressEvery
+	err = r.cl.Read(ctx, spec, func(b *backend.Batch) error {
+		k := tp{b.Topic, b.Partition}
+		for _, rec := range b.Records {
+			if rec.Offset < r.next[k] {
+				continue // already applied (never: the read starts at next)
+			}
+			r.apply(rec)
+			if r.fatal != nil {
+				// A record neither applied nor skippable (the registry is
+				// down): stop before this batch's checkpoint.
+				return r.fatal
+			}
+			pending++
+			if r.o.hook != nil {
+				r.o.hook("record", r.stats.Records)
+				if ctx.Err() != nil {
+					interrupted = true // killed mid-batch: nothing of it is checkpointed
+					return backend.ErrStopRead
+				}
+			}
+		}
+		if b.Next > r.next[k] || len(b.Records) > 0 {
+			r.next[k] = max(r.next[k], b.Next)
+			r.changedOff[k] = true
+		}
+		if b.Done {
+			r.done[k] = true
+		}
+		if pending >= r.o.MaxPoll {
+			return checkpoint()
+		}
+		return nil
+	})
+	if interrupted || errors.Is(err, context.Canceled) || (err != nil && ctx.Err() != nil) {
+		return nil // stopped: uncheckpointed work is dropped, resume from the checkpoint
+	}
+	if errors.Is(err, backend.ErrRecordsDeleted) {
+		return fmt.Errorf("%w: %v", ErrWindowExpired, err)
+	}
+	if err != nil {
+		return err
+	}
+	if r.live() {
+		return nil
+	}
+	if err := r.checkpoint(ctx); err != nil {
+		return err
+	}
+	if len(r.done) != len(r.order) {
+		// Read returned nil, so every target was reached: a partition not
+		// marked done here is a bug, and must not be checkpointed as done.
+		return fmt.Errorf("read ended before every partition reached its target (%d of %d done)", len(r.done), len(r.order))
+	}
+	r.commitGroup(ctx, true)
+	return nil
 }
 
 func (r *runner) recheckWindow(ctx context.Context) error {

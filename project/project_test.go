@@ -83,7 +83,13 @@ func (w *world) produce(topic string, recs ...rec) {
 		}
 		out = append(out, kr)
 	}
-	w.kit.Produce(out...)
+	// Several produce calls: the log holds many small batches, as a real
+	// producer's does, so fetches (and faults) land mid-window.
+	for len(out) > 0 {
+		n := min(len(out), 150)
+		w.kit.Produce(out[:n]...)
+		out = out[n:]
+	}
 }
 
 type order struct {

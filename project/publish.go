@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -230,75 +231,107 @@ func (p *producer) flush(ctx context.Context) error {
 
 func (p *producer) close() { p.cl.Close() }
 
-// readTopicState reads a topic to its high watermarks into db as a table:
-// key -> latest value; a tombstone deletes.
+// readTopicState reads a topic's committed records, to the ends taken at
+// start, into db as a table: key -> latest value; a tombstone deletes.
+// "Latest" does not depend on the order partitions are delivered in: a key
+// written to two partitions keeps its newest record (timestamp, then
+// partition), as a projection's latest does. A broker that stops answering
+// fails the read after the stall timeout, never a partial table taken for
+// the whole.
 func readTopicState(ctx context.Context, cl *backend.Cluster, topic string, db *pebble.DB) error {
 	wm, err := cl.Watermarks(ctx, topic)
 	if err != nil {
 		return err
 	}
-	assign := map[int32]kgo.Offset{}
-	end := map[int32]int64{}
-	for p, w := range wm {
-		if w[0] < w[1] {
-			assign[p] = kgo.NewOffset().At(w[0])
-			end[p] = w[1]
-		}
-	}
-	if len(assign) == 0 {
-		return nil
-	}
-	c, err := cl.NewClient("publish",
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
-	)
+	lso, err := cl.StableOffsets(ctx, topic)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	idle := 0
-	for len(end) > 0 && idle < 3 {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		fs := c.PollRecords(pctx, 10000)
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
+	spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Targets: map[backend.TP]int64{}, What: "read back " + topic}
+	for p, w := range wm {
+		end := w[1]
+		if o, ok := lso[p]; ok && o >= w[0] && o <= w[1] {
+			end = o
 		}
-		var ferr error
-		fs.EachError(func(_ string, p int32, err error) {
-			if ferr == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-				ferr = fmt.Errorf("partition %d: %w", p, err)
-			}
-		})
-		if ferr != nil {
-			return ferr
+		tp := backend.TP{Topic: topic, Partition: p}
+		spec.Starts[tp], spec.Targets[tp] = w[0], end
+	}
+	err = cl.Read(ctx, spec, func(bt *backend.Batch) error {
+		if len(bt.Records) == 0 {
+			return nil
 		}
-		if fs.NumRecords() == 0 {
-			idle++
-			continue
+		b := db.NewIndexedBatch()
+		defer b.Close()
+		for _, r := range bt.Records {
+			enc := encodeReadBack(r)
+			old, closer, err := b.Get(r.Key)
+			if err == nil {
+				keep := readBackNewer(old, enc)
+				closer.Close()
+				if keep {
+					continue
+				}
+			} else if !errors.Is(err, pebble.ErrNotFound) {
+				return fmt.Errorf("read back %s: %w", topic, err)
+			}
+			if err := b.Set(r.Key, enc, nil); err != nil {
+				return fmt.Errorf("read back %s: %w", topic, err)
+			}
 		}
-		idle = 0
-		b := db.NewBatch()
-		fs.EachRecord(func(r *kgo.Record) {
-			e, ok := end[r.Partition]
-			if !ok || r.Offset >= e {
-				return
-			}
-			if r.Value == nil {
-				_ = b.Delete(r.Key, nil)
-			} else {
-				_ = b.Set(r.Key, r.Value, nil)
-			}
-			if r.Offset+1 >= e {
-				delete(end, r.Partition)
-			}
-		})
-		if err := b.Commit(pebble.NoSync); err != nil {
-			b.Close()
+		return b.Commit(pebble.NoSync)
+	})
+	if err != nil {
+		return err
+	}
+	// Keep the table: tombstoned keys go, values lose their position.
+	it, err := db.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	b := db.NewBatch()
+	defer b.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		v := it.Value()
+		if v[readBackHeader-1] == 1 {
+			err = b.Delete(it.Key(), nil)
+		} else {
+			err = b.Set(it.Key(), v[readBackHeader:], nil)
+		}
+		if err != nil {
+			it.Close()
 			return err
 		}
-		b.Close()
 	}
-	return nil
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	return b.Commit(pebble.NoSync)
+}
+
+// readBackHeader: timestamp ms (8), partition (4), offset (8), tombstone (1).
+const readBackHeader = 21
+
+func encodeReadBack(r *kgo.Record) []byte {
+	out := make([]byte, readBackHeader, readBackHeader+len(r.Value))
+	binary.BigEndian.PutUint64(out, uint64(r.Timestamp.UnixMilli()))
+	binary.BigEndian.PutUint32(out[8:], uint32(r.Partition))
+	binary.BigEndian.PutUint64(out[12:], uint64(r.Offset))
+	if r.Value == nil {
+		out[20] = 1
+	}
+	return append(out, r.Value...)
+}
+
+// readBackNewer reports whether stored record a is newer than b.
+func readBackNewer(a, b []byte) bool {
+	pa, pb := int32(binary.BigEndian.Uint32(a[8:])), int32(binary.BigEndian.Uint32(b[8:]))
+	if pa == pb {
+		return int64(binary.BigEndian.Uint64(a[12:])) > int64(binary.BigEndian.Uint64(b[12:]))
+	}
+	if ta, tb := int64(binary.BigEndian.Uint64(a)), int64(binary.BigEndian.Uint64(b)); ta != tb {
+		return ta > tb
+	}
+	return pa > pb
 }
 
 // ReadTopicTable reads a compacted topic as a table (latest value per key,

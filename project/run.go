@@ -36,7 +36,7 @@ type PartitionMeta struct {
 	LogStart  int64  `json:"log_start"` // at planning time
 	Requested int64  `json:"requested"` // the start asked for (before clamping)
 	Start     int64  `json:"start"`
-	Target    int64  `json:"target"` // high watermark at start (bounded end)
+	Target    int64  `json:"target"` // last stable offset at start (bounded end)
 	Expired   bool   `json:"expired,omitempty"`
 	Note      string `json:"note,omitempty"`
 }
@@ -113,15 +113,22 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 	Now           func() time.Time
-	// MaxPoll bounds the records applied per checkpoint (default 10000).
+	// MaxPoll bounds the records applied per checkpoint (default 20000).
 	MaxPoll int
 	// Decoder, when set, decodes values (Avro, Protobuf, ...) before the
 	// expressions read them; see Compiled.SetDecoder.
 	Decoder *decode.Decoder
+	// OnHealth hears about brokers that stop answering and recover; a
+	// bounded run fails after the cluster's stall timeout, checkpointed at
+	// the last record it applied.
+	OnHealth func(backend.Health)
 
 	// hook, for tests: called at named points; "record" after each record
 	// is applied in memory, "commit" before each checkpoint batch.
 	hook func(stage string, n int64)
+	// partBytes overrides the per-partition fetch size, for tests that
+	// need many fetches from a small topic.
+	partBytes int32
 }
 
 func (o *Options) now() time.Time {
@@ -273,6 +280,17 @@ func Plan(ctx context.Context, cl *backend.Cluster, c *Compiled, o Options) (*Me
 		if len(wm) == 0 {
 			return nil, fmt.Errorf("projection %s: %w %q", s.Name, backend.ErrUnknownTopic, t)
 		}
+		// Runs read committed records only; the window ends at the last
+		// stable offset taken now, before transactions still open.
+		lso, err := cl.StableOffsets(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("projection %s: %w", s.Name, err)
+		}
+		for p, w := range wm {
+			if o, ok := lso[p]; ok && o >= w[0] && o <= w[1] {
+				wm[p] = [2]int64{w[0], o}
+			}
+		}
 		var byTime map[int32]int64
 		if st.Kind == backend.StartTime {
 			if byTime, err = cl.OffsetsForTime(ctx, t, st.Time); err != nil {
@@ -294,7 +312,7 @@ func Plan(ctx context.Context, cl *backend.Cluster, c *Compiled, o Options) (*Me
 			case backend.StartOffset:
 				req = st.Offset
 			case backend.StartFromEnd:
-				req = hi - st.Offset
+				req = hi - st.Offset // hi >= 0 and 0 <= st.Offset: no overflow
 			case backend.StartTime:
 				req = hi
 				if v, ok := byTime[p]; ok {

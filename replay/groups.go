@@ -440,6 +440,12 @@ func (s *Status) Estimate(prev *Sample) {
 	}
 }
 
+// positionChecker is what a cluster offers to judge a position that stops
+// short of an offset (*backend.Cluster has it).
+type positionChecker interface {
+	NoDataBetween(ctx context.Context, topic string, partition int32, from, to int64) (bool, error)
+}
+
 // ReplayStatus compares the replay group with its live group now. It only
 // reads the cluster.
 func ReplayStatus(ctx context.Context, cl Cluster, r *Replay, now time.Time) (*Status, error) {
@@ -475,10 +481,24 @@ func ReplayStatus(ctx context.Context, cl Cluster, r *Replay, now time.Time) (*S
 		ps := PartitionStatus{Topic: rp.Topic, Partition: rp.Partition, Start: rp.Start, WindowEnd: rp.WindowEnd,
 			HighWatermark: wm[rp.Partition][1], Replay: -1, Live: -1, ReplayLag: -1, LiveLag: -1,
 			Window: max(rp.WindowEnd-rp.Start, 0)}
+		eff := int64(-1) // the replay's position, judged by what is left to read
 		if v, ok := lookup(rc, rp.Topic, rp.Partition); ok {
-			ps.Replay = v
+			ps.Replay, eff = v, v
 			ps.ReplayLag = max(ps.HighWatermark-v, 0)
-			ps.Consumed = min(max(v, rp.Start), rp.WindowEnd) - rp.Start
+			if v < rp.WindowEnd {
+				// A consumer commits after its last record: the window may
+				// end in transaction markers or aborted records it never
+				// reads, so "through the window" is judged by what is left
+				// to read, not by the offset alone.
+				if pc, ok := cl.(positionChecker); ok {
+					if empty, err := pc.NoDataBetween(ctx, rp.Topic, rp.Partition, v, rp.WindowEnd); err != nil {
+						return nil, err
+					} else if empty {
+						eff = rp.WindowEnd
+					}
+				}
+			}
+			ps.Consumed = min(max(eff, rp.Start), rp.WindowEnd) - rp.Start
 			s.ReplayLag += ps.ReplayLag
 		}
 		if v, ok := lookup(lc, rp.Topic, rp.Partition); ok {
@@ -490,7 +510,8 @@ func ReplayStatus(ctx context.Context, cl Cluster, r *Replay, now time.Time) (*S
 		// than the live group (or at the end). A replay that starts ahead
 		// of a lagging live group is not caught up before it has read its
 		// window.
-		ps.CaughtUp = ps.Replay >= rp.WindowEnd && (ps.ReplayLag == 0 || (ps.LiveLag >= 0 && ps.ReplayLag <= ps.LiveLag))
+		effLag := max(ps.HighWatermark-eff, 0)
+		ps.CaughtUp = eff >= rp.WindowEnd && (effLag == 0 || (ps.LiveLag >= 0 && effLag <= ps.LiveLag))
 		s.CaughtUp = s.CaughtUp && ps.CaughtUp
 		s.Window += ps.Window
 		s.Consumed += ps.Consumed
