@@ -87,7 +87,11 @@ func (p *RedrivePlan) Problems() []string {
 	var out []string
 	for _, t := range p.Targets {
 		if t.Problem != "" {
-			out = append(out, fmt.Sprintf("%d record(s) for %q: %s", t.Records, t.Topic, t.Problem))
+			recs := "records"
+			if t.Records == 1 {
+				recs = "record"
+			}
+			out = append(out, fmt.Sprintf("%d %s for %q: %s", t.Records, recs, t.Topic, t.Problem))
 		}
 	}
 	return out

@@ -115,14 +115,14 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 		select {
 		case r, ok = <-recs:
 		case <-e.ctx.Done():
-			return fmt.Errorf("interrupted after writing %d record(s) to %s", written, c.Topic)
+			return fmt.Errorf("interrupted after writing %s to %s", countWord(int(written), "record"), c.Topic)
 		}
 		if !ok {
 			break
 		}
 		batch, nums = batch[:0], nums[:0]
 		if err := r.encode(keyEnc, valEnc); err != nil {
-			return fmt.Errorf("wrote %d record(s) to %s; record %d: %w", written, c.Topic, r.n, err)
+			return fmt.Errorf("wrote %s to %s; record %d: %w", countWord(int(written), "record"), c.Topic, r.n, err)
 		}
 		batch = append(batch, r.rec(c.Topic, headers))
 		nums = append(nums, r.n)
@@ -135,7 +135,7 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 					break drain
 				}
 				if err := r.encode(keyEnc, valEnc); err != nil {
-					return fmt.Errorf("wrote %d record(s) to %s; record %d: %w", written, c.Topic, r.n, err)
+					return fmt.Errorf("wrote %s to %s; record %d: %w", countWord(int(written), "record"), c.Topic, r.n, err)
 				}
 				batch = append(batch, r.rec(c.Topic, headers))
 				nums = append(nums, r.n)
@@ -174,14 +174,14 @@ func (c *ProduceCmd) Run(e *runEnv) error {
 					failed++
 				}
 			}
-			return fmt.Errorf("wrote %d record(s) to %s; record %d failed (%d of the last batch of %d): %w", written, c.Topic, first, failed, len(batch), perr)
+			return fmt.Errorf("wrote %s to %s; record %d failed (%d of the last batch of %d): %w", countWord(int(written), "record"), c.Topic, first, failed, len(batch), perr)
 		}
 	}
 	if err := <-readErr; err != nil {
-		return fmt.Errorf("wrote %d record(s) to %s, then stopped: %w", written, c.Topic, err)
+		return fmt.Errorf("wrote %s to %s, then stopped: %w", countWord(int(written), "record"), c.Topic, err)
 	}
 	if e.ctx.Err() != nil {
-		return fmt.Errorf("interrupted after writing %d record(s) to %s", written, c.Topic)
+		return fmt.Errorf("interrupted after writing %s to %s", countWord(int(written), "record"), c.Topic)
 	}
 	fmt.Fprintf(e.stderr, "wrote %s to %s%s\n", countWord(int(written), "record"), ui.Sanitize(c.Topic), partitionList(parts))
 	return nil
