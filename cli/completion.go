@@ -16,6 +16,8 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/connect"
+	"github.com/rewind-log/rewind/project"
+	"github.com/rewind-log/rewind/replay"
 )
 
 // Shell completion: kongplete walks the kong command tree (commands, flags,
@@ -25,7 +27,8 @@ import (
 // names, resolved as a command resolves it (--context, -F, -X, -b,
 // $REWIND_BROKERS); without one, on an embedded log that already runs on
 // --listen. Completion never starts an embedded log and gives up after a
-// second. Context names come from the config file.
+// second. Context names come from the config file, replay names and
+// projection run ids from the data dir.
 
 // CompletionCmd prints the line that registers rewind's completion.
 type CompletionCmd struct {
@@ -84,6 +87,9 @@ func completeArgs(parser *kong.Kong, cli *CLI) error {
 		kongplete.WithPredictor("topic", names(listTopics)),
 		kongplete.WithPredictor("group", names(listGroups)),
 		kongplete.WithPredictor("context", complete.PredictFunc(func(complete.Args) []string { return contextNames(parser, cli) })),
+		kongplete.WithPredictor("replay", complete.PredictFunc(func(complete.Args) []string { return localNames(parser, cli, replayNames) })),
+		kongplete.WithPredictor("run", complete.PredictFunc(func(complete.Args) []string { return localNames(parser, cli, runIDs) })),
+		kongplete.WithPredictor("file", complete.PredictOr(complete.PredictFiles("*.yaml"), complete.PredictFiles("*.yml"))),
 		kongplete.WithErrorHandler(func(err error) { cerr = err }),
 	)
 	return cerr
@@ -92,7 +98,7 @@ func completeArgs(parser *kong.Kong, cli *CLI) error {
 // globalValueFlags are the global flags that take a value and say which
 // cluster a command line means.
 var globalValueFlags = map[string]bool{"-b": true, "--brokers": true, "--context": true, "--config": true, "-F": true,
-	"--properties": true, "-X": true, "--property": true, "--listen": true}
+	"--properties": true, "-X": true, "--property": true, "--listen": true, "--data-dir": true}
 
 // lineGlobals parses the connection flags of the line being typed (the
 // rest of it may be incomplete) into cli.Globals, as a command would.
@@ -132,6 +138,35 @@ func contextNames(parser *kong.Kong, cli *CLI) []string {
 		return nil
 	}
 	return f.Names()
+}
+
+// localNames lists names kept in the data dir of the line being typed.
+func localNames(parser *kong.Kong, cli *CLI, list func(dir string) []string) []string {
+	dir := backend.DefaultDataDir()
+	if g := lineGlobals(parser, cli); g != nil && g.DataDir != "" {
+		dir = g.DataDir
+	}
+	names := list(dir)
+	sort.Strings(names)
+	return names
+}
+
+func replayNames(dir string) []string {
+	rs, _ := replay.ListReplays(dir)
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func runIDs(dir string) []string {
+	ms, _ := project.ListRuns(dir)
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
 }
 
 func listTopics(ctx context.Context, c *backend.Cluster) ([]string, error) {

@@ -101,3 +101,20 @@ func TestCompletionContexts(t *testing.T) {
 		t.Fatalf("current context is dead: %v", got)
 	}
 }
+
+func TestCompletionReplaysAndRuns(t *testing.T) {
+	addr := remote(t, 3)
+	dir := t.TempDir()
+	if code, _, errs := runCLI("-b", addr, "--data-dir", dir, "reset", "live", "-t", "orders", "--to-offset", "3", "--new-group", "--execute", "--sink-idempotent", "yes"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI("-b", addr, "--data-dir", dir, "replay", "start", "live", "-t", "orders", "--to-earliest", "--name", "live.rp1"); code != 0 {
+		t.Fatal(errs)
+	}
+	if got := strings.Join(completions(t, "rewind --data-dir "+dir+" replay status "), " "); got != "live.rp1" {
+		t.Fatalf("replays: %q", got)
+	}
+	if got := completions(t, "rewind --data-dir "+t.TempDir()+" replay delete "); len(got) != 0 {
+		t.Fatalf("empty data dir: %v", got)
+	}
+}

@@ -40,7 +40,7 @@ func localDataDir(e *runEnv) string {
 
 // ProjectRunCmd is `rewind project run SPEC`.
 type ProjectRunCmd struct {
-	Spec         string `arg:"" placeholder:"SPEC" help:"Projection spec file (YAML; see testdata/projections/README.md)."`
+	Spec         string `arg:"" placeholder:"SPEC" predictor:"file" help:"Projection spec file (YAML; see testdata/projections/README.md)."`
 	From         string `placeholder:"POS" help:"Start: earliest, OFFSET, -N, RFC3339 time or -DURATION (default the spec's from, else earliest)."`
 	Until        string `default:"end" enum:"end,live" help:"end: stop at the end of each partition taken at start (its last stable offset: committed records only); live: keep following until interrupted."`
 	Name         string `placeholder:"RUNID" help:"Run id (default NAME-YYYYMMDD-HHMMSS). An existing id with the same spec resumes that run."`
@@ -93,7 +93,7 @@ func (c *ProjectRunCmd) Run(e *runEnv) error {
 
 // ProjectResumeCmd is `rewind project resume RUNID`.
 type ProjectResumeCmd struct {
-	ID           string `arg:"" placeholder:"RUNID"`
+	ID           string `arg:"" placeholder:"RUNID" predictor:"run"`
 	Live         bool   `help:"Keep following the log after the targets (turns a bounded run live)."`
 	AllowPartial bool   `name:"allow-partial" help:"Continue from the log start if retention deleted records past the checkpoint; the run is labelled partial."`
 	OutputFlag   `embed:"" set:"output_what=Final summary"`
@@ -255,7 +255,7 @@ func (c *ProjectListCmd) Run(e *runEnv) error {
 
 // ProjectShowCmd is `rewind project show RUNID`.
 type ProjectShowCmd struct {
-	ID string `arg:"" placeholder:"RUNID"`
+	ID string `arg:"" placeholder:"RUNID" predictor:"run"`
 	OutputFlag
 }
 
@@ -335,8 +335,8 @@ func (c *ProjectShowCmd) Run(e *runEnv) error {
 
 // ProjectDiffCmd is `rewind project diff RUN_A RUN_B`.
 type ProjectDiffCmd struct {
-	Left        string `arg:"" placeholder:"RUN_A" help:"Left run (typically the old version)."`
-	Right       string `arg:"" placeholder:"RUN_B" help:"Right run (typically the new version)."`
+	Left        string `arg:"" placeholder:"RUN_A" predictor:"run" help:"Left run (typically the old version)."`
+	Right       string `arg:"" placeholder:"RUN_B" predictor:"run" help:"Right run (typically the new version)."`
 	OnlyChanges bool   `name:"only-changes" help:"Only keys that differ (added, removed, changed)."`
 	OutputFlag
 	Rows int `default:"1000" help:"JSON: include at most this many rows (0 = none, -1 = all); the table prints every row."`
@@ -423,7 +423,7 @@ func cellJSON(v json.RawMessage) string {
 
 // ProjectPublishCmd is `rewind project publish RUNID --topic T`.
 type ProjectPublishCmd struct {
-	ID         string `arg:"" placeholder:"RUNID"`
+	ID         string `arg:"" placeholder:"RUNID" predictor:"run"`
 	Topic      string `required:"" placeholder:"TOPIC" help:"Compacted topic to publish to (created compacted when missing)."`
 	Yes        bool   `help:"Write. Without it the plan is printed and nothing is written (exit 1)."`
 	Partitions int32  `default:"3" help:"Partitions of the topic when it is created."`
@@ -478,7 +478,7 @@ func (c *ProjectPublishCmd) Run(e *runEnv) error {
 
 // ProjectExportCmd is `rewind project export RUNID --file FILE`.
 type ProjectExportCmd struct {
-	ID     string `arg:"" placeholder:"RUNID"`
+	ID     string `arg:"" placeholder:"RUNID" predictor:"run"`
 	File   string `required:"" placeholder:"FILE" help:"Output file ('-' for stdout)."`
 	Format string `default:"jsonl" enum:"jsonl,csv" help:"jsonl ({\"key\":...,\"value\":...} per line) or csv (key,value)."`
 }
@@ -512,7 +512,7 @@ func (c *ProjectExportCmd) Run(e *runEnv) error {
 
 // ProjectDeleteCmd is `rewind project delete RUNID`.
 type ProjectDeleteCmd struct {
-	ID        string `arg:"" placeholder:"RUNID"`
+	ID        string `arg:"" placeholder:"RUNID" predictor:"run"`
 	KeepGroup bool   `name:"keep-group" help:"Do not delete the run's isolated consumer group."`
 }
 

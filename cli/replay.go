@@ -463,7 +463,7 @@ func (c *ReplayListCmd) Run(e *runEnv) error {
 
 // ReplayStatusCmd shows one replay beside its live group.
 type ReplayStatusCmd struct {
-	Name       string `arg:"" help:"Replay name (see 'replay list')."`
+	Name       string `arg:"" predictor:"replay" help:"Replay name (see 'replay list')."`
 	Watch      bool   `short:"w" help:"Redraw every --refresh until interrupted; the rate is measured over the last 30s."`
 	OutputFlag `embed:"" set:"json_shape= (one object per refresh)"`
 }
@@ -567,7 +567,7 @@ func writeStatus(w io.Writer, r *replay.Replay, st *replay.Status) {
 
 // ReplayCutoverCmd ends a caught-up replay.
 type ReplayCutoverCmd struct {
-	Name           string `arg:"" help:"Replay name."`
+	Name           string `arg:"" predictor:"replay" help:"Replay name."`
 	Mode           string `required:"" enum:"copy,keep" placeholder:"copy|keep" help:"copy: the replay's offsets onto the live group (live-group guards apply), then delete the replay group. keep: the replay group is the new one; the live group is deleted."`
 	SinkIdempotent string `name:"sink-idempotent" placeholder:"yes|no" help:"Copy mode: is the live group's sink idempotent? Required."`
 	Confirm        string `placeholder:"GROUP" help:"Copy mode with --sink-idempotent no: the live group's name."`
@@ -608,7 +608,7 @@ func (c *ReplayCutoverCmd) Run(e *runEnv) error {
 
 // ReplayDeleteCmd deletes a replay group.
 type ReplayDeleteCmd struct {
-	Name string `arg:"" help:"Replay name."`
+	Name string `arg:"" predictor:"replay" help:"Replay name."`
 }
 
 // Run deletes the replay group and its metadata.
