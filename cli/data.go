@@ -17,7 +17,9 @@ import (
 )
 
 // ServeCmd runs the embedded log headless.
-type ServeCmd struct{}
+type ServeCmd struct {
+	MetricsFlag `embed:""`
+}
 
 // Run starts the embedded log and blocks until SIGINT/SIGTERM.
 func (c *ServeCmd) Run(e *runEnv) error {
@@ -35,7 +37,22 @@ func (c *ServeCmd) Run(e *runEnv) error {
 	fmt.Fprintf(e.stdout, "listening on %s\n", emb.Addr())
 	fmt.Fprintf(e.stdout, "schema registry on %s\n", emb.RegistryURL())
 	fmt.Fprintf(e.stdout, "data dir %s\n", emb.DataDir())
+	// A connected rewind records lag, serve included, so the history is
+	// there when a screen opens.
+	cl, err := backend.Connect(e.ctx, backend.Options{Brokers: []string{emb.Addr()}, Embedded: true, ReadOnly: e.g.ReadOnly, Timeout: e.g.Timeout})
+	if err != nil {
+		_ = emb.Close()
+		return err
+	}
+	_, stopLag, err := e.recordLag(&session{cluster: cl, label: "embedded"}, emb.DataDir(), c.Metrics)
+	if err != nil {
+		cl.Close()
+		_ = emb.Close()
+		return err
+	}
 	<-e.ctx.Done()
+	stopLag()
+	cl.Close()
 	if err := emb.Close(); err != nil {
 		return fmt.Errorf("closing embedded log: %w", err)
 	}

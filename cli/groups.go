@@ -18,14 +18,14 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/ui"
-	"github.com/rewind-log/rewind/views"
 )
 
 // GroupsCmd lists consumer groups.
 type GroupsCmd struct {
 	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
-	Samples    int `default:"1" placeholder:"N" help:"Samples to take, 1s apart, before judging health. One sample judges LOST, STOP and OK; WARN needs 3 or more; STALL needs 'lag --watch'."`
+	Samples    int `default:"1" placeholder:"N" help:"Without recorded history: samples to take, 1s apart, before judging health (one judges LOST, STOP and OK; trends need history or 'lag --watch')."`
 }
 
 // Run prints every group with its state, members, lag and verdict.
@@ -36,9 +36,9 @@ func (c *GroupsCmd) Run(e *runEnv) error {
 // LagCmd prints per-partition lag.
 type LagCmd struct {
 	Groups     []string `arg:"" optional:"" name:"group" predictor:"group" help:"Groups to show (default: every group)."`
-	Watch      bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples accumulate, so trends (WARN, STALL) appear."`
+	Watch      bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples are recorded in the lag history, so trends (WARN, BEHIND, STALL) appear."`
 	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
-	Samples    int `default:"3" placeholder:"N" help:"Without --watch: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`
+	Samples    int `default:"3" placeholder:"N" help:"Without --watch and without recorded history: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`
 }
 
 // Run prints the lag of the groups, once or continuously.
@@ -46,32 +46,23 @@ func (c *LagCmd) Run(e *runEnv) error {
 	return runLag(e, c.Groups, c.Output, c.Samples, c.Watch, true)
 }
 
-// sampleEvery spaces the samples of a one-shot `lag` or `groups`.
+// sampleEvery spaces the samples of a one-shot `lag` or `groups` without
+// history.
 var sampleEvery = time.Second
 
-// How verdicts are judged from the command line: each sample is one
-// GroupLags (a handful of batched requests) fed to a lag.Tracker, with the
-// same sliding window as the UI (views.LagWindow of --refresh). A one-shot
-// `rewind lag` takes --samples (3) samples 1s apart, about 2s, so:
+// How verdicts are judged from the command line. Every rewind process
+// connected to a cluster records lag in the data dir (laghist), so a
+// one-shot `rewind lag` or `rewind groups` usually answers at once from the
+// recorded history, with the verdict and the history it rests on:
 //
-//   - LOST (committed < log start), STOP (lag, no live member) and OK (no
-//     lag) need one sample and are always judged;
-//   - REWIND shows when the offset went back between two samples;
-//   - WARN needs lag growing at every one of >= 3 samples;
-//   - STALL needs the offset unchanged for longer than the window (1m at
-//     the default --refresh): only --watch can see it. A live, lagging
-//     partition with too few samples for a trend is UNKNOWN, honestly.
-//
-// `rewind groups` takes one sample by default: it is a listing.
-
-// lagSampler keeps the history of one CLI run.
-type lagSampler struct {
-	c       *backend.Cluster
-	tr      lag.Tracker
-	window  time.Duration
-	times   map[backend.Position]time.Time
-	samples int
-}
+//   - history fresh (another rewind holds the sampling lock and its newest
+//     sample is at most two refreshes old): printed as recorded, no
+//     sampling;
+//   - history stale (nobody sampled lately): one fresh sample, added to the
+//     history (recorded when no other process samples), judged with it;
+//   - no history: --samples samples 1s apart, recorded. LOST, STOP and OK
+//     need one sample; trends need history, so a live lagging partition is
+//     UNKNOWN until there is some.
 
 type groupReport struct {
 	Group        string               `json:"group"`
@@ -84,8 +75,13 @@ type groupReport struct {
 	TotalLag     int64                `json:"total_lag"`
 	MaxTimeLagMs *int64               `json:"max_time_lag_ms"` // null: unknown
 	Status       lag.Status           `json:"status"`
+	Reason       string               `json:"reason"`
+	BasedOn      string               `json:"based_on"`
+	BasisMs      int64                `json:"basis_ms"`
+	Role         string               `json:"role,omitempty"` // replay | projection: rewind's own group
+	Label        string               `json:"label,omitempty"`
 	Error        string               `json:"error,omitempty"`
-	Samples      int                  `json:"samples"`
+	Samples      int                  `json:"samples"` // taken by this command (0: from history)
 	At           time.Time            `json:"at"`
 	MembersInfo  []backend.MemberInfo `json:"members_info"`
 	Partitions   []partReport         `json:"partitions"`
@@ -103,6 +99,7 @@ type partReport struct {
 	// offset) or "estimate" (from high-watermark samples; record gone).
 	TimeLagSource string     `json:"time_lag_source,omitempty"`
 	Status        lag.Status `json:"status"`
+	Reason        string     `json:"reason"`
 	// LostRecords counts records deleted before the group read them.
 	LostRecords int64  `json:"lost_records,omitempty"`
 	Owner       string `json:"owner,omitempty"`
@@ -111,35 +108,16 @@ type partReport struct {
 	Error       string `json:"error,omitempty"`
 }
 
-// sample takes one sample of the groups and judges them.
-func (s *lagSampler) sample(ctx context.Context, groups []string) ([]backend.GroupLag, [][]lag.Status, []lag.Status, error) {
-	gls, err := s.c.GroupLags(ctx, groups)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	s.samples++
-	per := make([][]lag.Status, len(gls))
-	worst := make([]lag.Status, len(gls))
-	for i := range gls {
-		worst[i], per[i] = gls[i].Observe(&s.tr, gls[i].FetchedAt, s.window)
-	}
-	return gls, per, worst, nil
-}
-
-// report adds time lags (one batched TimeLags) and builds the output rows.
-func (s *lagSampler) report(ctx context.Context, gls []backend.GroupLag, per [][]lag.Status, worst []lag.Status) ([]groupReport, error) {
-	times, err := s.c.TimeLags(ctx, gls, s.times)
-	if err != nil {
-		return nil, fmt.Errorf("time lags: %w", err)
-	}
-	s.times = times
-	now := time.Now()
-	out := make([]groupReport, len(gls))
-	for i := range gls {
-		g := &gls[i]
+// reports builds the output rows of the wanted groups (none: all) from a
+// snapshot.
+func reports(sn *laghist.Snapshot, want []string, taken int) []groupReport {
+	var out []groupReport
+	add := func(g *laghist.Group) {
 		r := groupReport{Group: g.Group, State: g.State, Protocol: g.Protocol, ProtocolType: g.ProtocolType,
-			Assignor: g.Assignor, Members: g.Members, Topics: g.Topics, TotalLag: g.TotalLag, Status: worst[i],
-			Error: g.Err, Samples: s.samples, At: g.FetchedAt, MembersInfo: g.MembersInfo, Partitions: []partReport{}}
+			Assignor: g.Assignor, Members: g.Members, Topics: g.Topics, TotalLag: g.TotalLag, Status: g.Verdict.Status,
+			Reason: g.Verdict.Reason, BasedOn: g.Verdict.BasisText(), BasisMs: g.Verdict.Basis.Milliseconds(),
+			Role: strings.ToLower(string(g.Role)), Label: g.Label,
+			Error: g.Err, Samples: taken, At: g.FetchedAt, MembersInfo: g.MembersInfo, Partitions: []partReport{}}
 		if r.Topics == nil {
 			r.Topics = []string{}
 		}
@@ -147,11 +125,10 @@ func (s *lagSampler) report(ctx context.Context, gls []backend.GroupLag, per [][
 			r.MembersInfo = []backend.MemberInfo{}
 		}
 		for j, p := range g.Partitions {
-			w := s.tr.Window(lag.Key{Group: g.Group, Topic: p.Topic, Partition: p.Partition})
-			tl := p.TimeLag(now, times, w)
+			tl := g.Parts[j].TimeLag
 			pr := partReport{Topic: p.Topic, Partition: p.Partition, Committed: p.Committed, LogStart: p.LogStart,
-				HighWatermark: p.HighWatermark, Lag: p.Lag, TimeLagSource: tl.Source, Status: per[i][j],
-				Owner: p.Owner, Client: p.Client, Host: p.Host, Error: p.Err}
+				HighWatermark: p.HighWatermark, Lag: p.Lag, TimeLagSource: tl.Source, Status: g.Parts[j].Verdict.Status,
+				Reason: g.Parts[j].Verdict.Reason, Owner: p.Owner, Client: p.Client, Host: p.Host, Error: p.Err}
 			if p.BehindLogStart {
 				pr.LostRecords = p.LogStart - p.Committed
 			}
@@ -164,15 +141,38 @@ func (s *lagSampler) report(ctx context.Context, gls []backend.GroupLag, per [][
 			}
 			r.Partitions = append(r.Partitions, pr)
 		}
-		out[i] = r
+		out = append(out, r)
 	}
-	return out, nil
+	if len(want) == 0 {
+		for i := range sn.Groups {
+			add(&sn.Groups[i])
+		}
+		return out
+	}
+	for _, name := range want {
+		if g, ok := sn.Group(name); ok {
+			add(g)
+		}
+	}
+	return out
 }
 
-// notFound reports a group the cluster does not know: kfake answers "no
-// such group"; Kafka describes it as Dead with nothing in it.
-func notFound(g *backend.GroupLag) bool {
-	return g.Err == "no such group" || (g.State == "Dead" && g.Members == 0 && len(g.Partitions) == 0)
+// checkKnown fails, naming them, when requested groups are not in the
+// snapshot (the cluster does not know them).
+func checkKnown(want []string, sn *laghist.Snapshot, addr string) error {
+	var missing []string
+	for _, name := range want {
+		if _, ok := sn.Group(name); !ok {
+			missing = append(missing, strconv.Quote(ui.Sanitize(name)))
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("unknown consumer group %s on %s", missing[0], addr)
+	}
+	return fmt.Errorf("unknown consumer groups %s on %s", strings.Join(missing, ", "), addr)
 }
 
 func runLag(e *runEnv, groups []string, output string, samples int, watch, detail bool) error {
@@ -188,72 +188,111 @@ func runLag(e *runEnv, groups []string, output string, samples int, watch, detai
 		return err
 	}
 	defer s.Close()
-	smp := &lagSampler{c: s.cluster, window: views.LagWindow(refresh)}
-	smp.tr.Capacity = min(120, max(lag.DefaultCapacity, int(smp.window/refresh)+2))
-
-	if watch {
-		return watchLag(e, smp, groups, output, refresh, detail)
-	}
-	var (
-		gls   []backend.GroupLag
-		per   [][]lag.Status
-		worst []lag.Status
-	)
-	start := time.Now()
-	for i := range samples {
-		if i > 0 {
-			if err := sleepCtx(e.ctx, time.Until(start.Add(time.Duration(i)*sampleEvery))); err != nil {
-				return err
-			}
-		}
-		if gls, per, worst, err = smp.sample(e.ctx, groups); err != nil {
-			return err
-		}
-		if i == 0 {
-			if err := checkKnown(groups, gls, s.cluster.Addr()); err != nil {
-				return err
-			}
-		}
-	}
-	reps, err := smp.report(e.ctx, gls, per, worst)
+	smp, err := e.newSampler(s)
 	if err != nil {
 		return err
 	}
+	defer smp.Close()
+	if watch {
+		return watchLag(e, smp, s.cluster.Addr(), groups, output, refresh, detail)
+	}
+	if err := smp.OpenStore(e.ctx); err != nil {
+		fmt.Fprintf(e.stderr, "rewind: lag history not used: %s\n", oneLine(err))
+	}
+	sn := smp.Snapshot()
+	// Another process holds the sampling lock when it keeps the history
+	// current; otherwise this command samples (and records) itself.
+	leading := lead(e, smp)
+	taken := 0
+	switch {
+	case !leading && fresh(sn, refresh) && checkKnown(groups, sn, "") == nil:
+		// Answered from the history another rewind keeps current.
+	case !sn.At.IsZero():
+		// Stale history: one sample now, judged with the history.
+		if err := smp.Sample(e.ctx); err != nil && len(smp.Snapshot().Groups) == 0 {
+			return err
+		}
+		taken = 1
+	default:
+		start := time.Now()
+		for i := range samples {
+			if i > 0 {
+				if err := sleepCtx(e.ctx, time.Until(start.Add(time.Duration(i)*sampleEvery))); err != nil {
+					return err
+				}
+			}
+			if err := smp.Sample(e.ctx); err != nil && smp.Snapshot().At.IsZero() {
+				return err
+			}
+			taken++
+			if i == 0 {
+				if err := checkKnown(groups, smp.Snapshot(), s.cluster.Addr()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	sn = smp.Snapshot()
+	if err := checkKnown(groups, sn, s.cluster.Addr()); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	writeReports(&buf, reps, output, detail)
+	writeReports(&buf, reports(sn, groups, taken), output, detail)
 	if err := writeOut(e.stdout, buf.Bytes()); !errors.Is(err, errPipeClosed) {
 		return err
 	}
 	return nil
 }
 
-// checkKnown fails, naming them, when requested groups do not exist.
-func checkKnown(want []string, gls []backend.GroupLag, addr string) error {
-	if len(want) == 0 {
-		return nil
+// fresh: the newest recorded sample is at most two refreshes old (of this
+// command's or the sampling process's, whichever is longer).
+func fresh(sn *laghist.Snapshot, refresh time.Duration) bool {
+	if sn.At.IsZero() {
+		return false
 	}
-	var missing []string
-	for i := range gls {
-		if notFound(&gls[i]) {
-			missing = append(missing, strconv.Quote(ui.Sanitize(gls[i].Group)))
-		}
-	}
-	switch len(missing) {
-	case 0:
-		return nil
-	case 1:
-		return fmt.Errorf("unknown consumer group %s on %s", missing[0], addr)
-	}
-	return fmt.Errorf("unknown consumer groups %s on %s", strings.Join(missing, ", "), addr)
+	return time.Since(sn.At) <= 2*max(refresh, sn.Interval)+time.Second
 }
 
-// watchLag redraws every refresh until SIGINT, like watch(1): the screen is
-// cleared only when stdout is a terminal (a pipe gets frames one after the
-// other; JSON gets one object per group per refresh, never cleared).
-func watchLag(e *runEnv, smp *lagSampler, groups []string, output string, refresh time.Duration, detail bool) error {
+// lead makes this command record its samples when no other process
+// samples the cluster; it reports whether it does (true without a store).
+func lead(e *runEnv, smp *laghist.Sampler) bool {
+	st := smp.Store()
+	if st == nil {
+		return true
+	}
+	ok, err := st.TryLead()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "rewind: lag history: %s (samples not recorded)\n", oneLine(err))
+		return true
+	}
+	return ok
+}
+
+// watchLag redraws on every new sample (at most every refresh) until
+// SIGINT, like watch(1): the screen is cleared only when stdout is a
+// terminal (a pipe gets frames one after the other; JSON gets one object
+// per group per refresh, never cleared). The sampler runs in the
+// background: it records the cluster's history, or follows the rewind
+// process that does.
+func watchLag(e *runEnv, smp *laghist.Sampler, addr string, groups []string, output string, refresh time.Duration, detail bool) error {
 	clear := output == "table" && isTerminal(e.stdout)
+	changed := smp.Changed()
+	stop := smp.Start(e.ctx)
+	defer stop()
+	var lastSeq uint64
 	for n := 0; ; n++ {
+		select {
+		case <-e.ctx.Done():
+			return nil // SIGINT: a clean end
+		case <-changed:
+		}
+		changed = smp.Changed()
 		start := time.Now()
+		sn := smp.Snapshot()
+		if sn.Seq+sn.Poll.Errors<<32 == lastSeq {
+			continue // nothing new: no frame
+		}
+		lastSeq = sn.Seq + sn.Poll.Errors<<32
 		var buf bytes.Buffer
 		if clear {
 			buf.WriteString("\x1b[H\x1b[2J")
@@ -264,35 +303,31 @@ func watchLag(e *runEnv, smp *lagSampler, groups []string, output string, refres
 				what = ui.Sanitize(strings.Join(groups, " "))
 			}
 			fmt.Fprintf(&buf, "Every %s: rewind lag %s · %d samples, window %s · %s\n\n",
-				fmtDur(refresh), what, smp.samples+1, fmtDur(smp.window), start.Format("15:04:05"))
+				fmtDur(refresh), what, sn.Seq, fmtDur(smp.Eval().Window), sn.At.Format("15:04:05"))
 		}
-		gls, per, worst, err := smp.sample(e.ctx, groups)
-		if err == nil && n == 0 {
-			if err := checkKnown(groups, gls, smp.c.Addr()); err != nil {
-				return err
-			}
+		err := checkKnown(groups, sn, addr)
+		if err != nil && n == 0 {
+			return err
 		}
-		var reps []groupReport
-		if err == nil {
-			reps, err = smp.report(e.ctx, gls, per, worst)
+		if pe := sn.Poll.LastErr; pe != "" && err == nil {
+			err = errors.New(pe)
 		}
 		switch {
-		case e.ctx.Err() != nil:
-			return nil // SIGINT: a clean end
 		case err != nil && structured(output):
 			// Keep stdout parseable; the error goes to stderr and the
 			// watch goes on.
 			fmt.Fprintf(e.stderr, "rewind: %s\n", oneLine(err))
 		case err != nil:
 			fmt.Fprintf(&buf, "✗ %s (retrying every %s)\n", ui.Sanitize(oneLine(err)), fmtDur(refresh))
-		default:
-			writeReports(&buf, reps, output, detail)
 		}
+		writeReports(&buf, reports(sn, groups, 0), output, detail)
 		if err := writeOut(e.stdout, buf.Bytes()); errors.Is(err, errPipeClosed) {
 			return nil
 		} else if err != nil {
 			return err
 		}
+		// At most one frame per refresh, whatever the sampling process's
+		// rate.
 		if err := sleepCtx(e.ctx, time.Until(start.Add(refresh))); err != nil {
 			return nil
 		}
@@ -410,15 +445,16 @@ func groupLagText(r *groupReport) string {
 
 func writeGroupsTable(w io.Writer, reps []groupReport) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GROUP\tPROTOCOL\tSTATE\tMEMBERS\tTOPICS\tLAG\tTIME LAG\tSTATUS\t")
+	fmt.Fprintln(tw, "GROUP\tPROTOCOL\tSTATE\tMEMBERS\tTOPICS\tLAG\tTIME LAG\tSTATUS\tREASON\t")
 	for i := range reps {
 		r := &reps[i]
 		state := r.State
 		if r.Error != "" {
 			state += " (" + r.Error + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", ui.Sanitize(r.Group), r.Protocol, ui.Sanitize(state), r.Members,
-			ui.Sanitize(strings.Join(r.Topics, ",")), groupLagText(r), fmtMs(r.MaxTimeLagMs, maxSource(r)), r.Status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", ui.Sanitize(r.Group), r.Protocol, ui.Sanitize(state), r.Members,
+			ui.Sanitize(strings.Join(r.Topics, ",")), groupLagText(r), fmtMs(r.MaxTimeLagMs, maxSource(r)), r.Status,
+			ui.Sanitize(r.Reason+" ("+r.BasedOn+")"))
 	}
 	_ = tw.Flush()
 }
@@ -433,6 +469,7 @@ func writeLagTable(w io.Writer, r *groupReport) {
 	fmt.Fprintf(w, "GROUP %s  state %s  protocol %s  members %d  lag %s  max time lag %s  status %s\n",
 		ui.Sanitize(r.Group), ui.Sanitize(r.State), ui.Sanitize(proto), r.Members, groupLagText(r),
 		fmtMs(r.MaxTimeLagMs, maxSource(r)), r.Status)
+	fmt.Fprintf(w, "  %s: %s (%s)\n", r.Status, ui.Sanitize(r.Reason), r.BasedOn)
 	if r.Error != "" {
 		fmt.Fprintf(w, "  ! %s\n", ui.Sanitize(r.Error))
 	}

@@ -15,7 +15,9 @@ import (
 )
 
 // UICmd opens the terminal UI.
-type UICmd struct{}
+type UICmd struct {
+	MetricsFlag `embed:""`
+}
 
 // Run opens the cluster, then the UI, and closes both on every exit path.
 // Choosing another context in :contexts ends this cluster's UI, closes its
@@ -32,7 +34,7 @@ func (c *UICmd) Run(e *runEnv) error {
 	}
 	var toast string
 	for {
-		next, err := runUI(e, s, theme, toast)
+		next, err := runUI(e, s, theme, toast, c.Metrics)
 		s.Close()
 		if err != nil || next == "" {
 			return err
@@ -54,8 +56,16 @@ func (c *UICmd) Run(e *runEnv) error {
 
 // runUI runs the UI on one session until quit (next "") or a context
 // switch (next is the chosen context).
-func runUI(e *runEnv, s *session, theme themes.Theme, toast string) (next string, err error) {
-	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s), Contexts: e.contextList(s)}
+func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string) (next string, err error) {
+	// Lag is recorded in the background on every screen; the lag screens
+	// and the metrics read the same history.
+	smp, stopLag, err := e.recordLag(s, dataDir(e, s), metrics)
+	if err != nil {
+		return "", err
+	}
+	defer stopLag()
+
+	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s), Contexts: e.contextList(s), Lag: smp}
 	if env.Contexts != nil {
 		env.Contexts.Switch = func(name string) tea.Cmd {
 			next = name

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/themes"
 )
 
@@ -16,6 +17,9 @@ type Env struct {
 	Theme   themes.Theme
 	// DataDir holds rewind's own state: the audit trail and replay records.
 	DataDir string
+	// Lag is the lag history sampler running for this cluster (nil in
+	// tests that do not need one).
+	Lag *laghist.Sampler
 	// Now is the clock (tests pin it); nil means time.Now.
 	Now func() time.Time
 	// Contexts are the config file's contexts for :contexts (nil: none).

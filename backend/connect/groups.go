@@ -4,4 +4,8 @@ package connect
 // `contexts[].groups.<group>` in config.yaml. Stream lag owns this type:
 // add fields (with yaml tags) such as lag thresholds for the verdicts.
 // Unknown keys are rejected when the file is read, so a typo is an error.
-type GroupSettings struct{}
+type GroupSettings struct {
+	// LagThreshold is the time lag over which the group's verdict is LATE
+	// (default 15m): a Go duration ("30m", "2h") or "off".
+	LagThreshold string `yaml:"lag_threshold"`
+}

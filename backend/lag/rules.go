@@ -396,13 +396,62 @@ func EvaluateGroup(parts []Part, now time.Time, cfg Config) (Verdict, []Verdict)
 		g.Reason = okReason(sum.Consume, sum.Produce, span)
 	case g.Status == Behind && len(parts) > 1 && sum.behind(cfg.window()):
 		g.Reason = behindReason(sum.Consume, sum.Produce, span)
+	case len(parts) > 1 && nWorst == len(parts):
+		g.Reason = groupReason(parts, per, g)
 	case len(parts) > 1 && g.Reason != "":
+		if g.Status == Late {
+			worst = latest(parts, per, g.Status, worst)
+			g.Reason = per[worst].Reason
+		}
 		g.Reason = parts[worst].Name + ": " + g.Reason
 		if nWorst > 1 {
 			g.Reason += fmt.Sprintf(" (and %d more partitions)", nWorst-1)
 		}
 	}
 	return g, per
+}
+
+// groupReason words the verdict of a group whose every partition has the
+// same one, with the group's numbers rather than one partition's.
+func groupReason(parts []Part, per []Verdict, g Verdict) string {
+	var lagSum, lost int64
+	n := len(parts)
+	for _, p := range parts {
+		if p.W == nil {
+			continue
+		}
+		if s, ok := p.W.Last(); ok && s.Committed >= 0 {
+			lagSum += s.Lag()
+			if s.Committed < s.LogStart {
+				lost += s.LogStart - s.Committed
+			}
+		}
+	}
+	switch g.Status {
+	case Stop:
+		return fmt.Sprintf("no live member; lag %s on %d partitions", FormatCount(lagSum), n)
+	case Lost:
+		return fmt.Sprintf("committed offsets below the log start on all %d partitions: %s records deleted before the group read them", n, FormatCount(lost))
+	case Late:
+		return per[latest(parts, per, Late, 0)].Reason
+	case OK, Unknown:
+		return per[0].Reason
+	}
+	return per[0].Reason + fmt.Sprintf(" (all %d partitions)", n)
+}
+
+// latest is the partition with status st and the largest time lag.
+func latest(parts []Part, per []Verdict, st Status, def int) int {
+	best, bestLag := def, time.Duration(-1)
+	for i, p := range parts {
+		if per[i].Status != st || p.W == nil {
+			continue
+		}
+		if s, ok := p.W.Last(); ok && s.TimeLagKnown && s.TimeLag > bestLag {
+			best, bestLag = i, s.TimeLag
+		}
+	}
+	return best
 }
 
 // FormatDuration renders a duration compactly, to the largest two units

@@ -37,6 +37,10 @@ type Config struct {
 	Role func(group string) (lag.Status, string)
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// Open opens the history store when the sampler has none: tried by
+	// OpenStore, and by every refresh of Run until it succeeds (the UI
+	// may start before its cluster answers: the history starts then).
+	Open func(ctx context.Context) (*Store, error)
 }
 
 // Sampler keeps one cluster's lag history current: the leader samples the
@@ -106,6 +110,27 @@ func (s *Sampler) now() time.Time {
 	return time.Now()
 }
 
+// OpenStore opens the store with Config.Open if there is none yet and loads
+// its history. Without Config.Open it does nothing.
+func (s *Sampler) OpenStore(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.openLocked(ctx)
+}
+
+func (s *Sampler) openLocked(ctx context.Context) error {
+	if s.st != nil || s.cfg.Open == nil {
+		return nil
+	}
+	st, err := s.cfg.Open(ctx)
+	if err != nil {
+		return err
+	}
+	s.st = st
+	s.loaded = false // load what the store holds
+	return s.loadLocked()
+}
+
 // Refresh is the sampling interval.
 func (s *Sampler) Refresh() time.Duration { return s.cfg.Refresh }
 
@@ -113,7 +138,11 @@ func (s *Sampler) Refresh() time.Duration { return s.cfg.Refresh }
 func (s *Sampler) Eval() lag.Config { return s.cfg.Eval }
 
 // Store is the history store (nil when in memory only).
-func (s *Sampler) Store() *Store { return s.st }
+func (s *Sampler) Store() *Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
 
 // Load reads the recorded history into memory (no cluster I/O): a window
 // and a half of full-resolution samples and, before them, the downsampled
@@ -126,7 +155,7 @@ func (s *Sampler) Load() error {
 
 func (s *Sampler) loadLocked() error {
 	if s.loaded || s.st == nil {
-		s.loaded = true
+		s.loaded = s.loaded || s.st == nil && s.cfg.Open == nil
 		return nil
 	}
 	s.loaded = true
@@ -185,8 +214,14 @@ func (s *Sampler) Start(ctx context.Context) (stop func()) {
 
 // step is one refresh: lead or follow.
 func (s *Sampler) step(ctx context.Context) {
-	leading := s.st == nil
-	if s.st != nil {
+	s.mu.Lock()
+	if err := s.openLocked(ctx); err != nil {
+		s.noteErr(err)
+	}
+	st := s.st
+	s.mu.Unlock()
+	leading := st == nil
+	if st != nil {
 		s.mu.Lock()
 		wasLeader := s.st.Leading()
 		ok, err := s.st.TryLead()
@@ -285,6 +320,9 @@ func (s *Sampler) tickOf(gls []backend.GroupLag, times map[backend.Position]time
 	if len(gls) > 0 && !gls[0].FetchedAt.IsZero() {
 		at = gls[0].FetchedAt
 	}
+	// Millisecond precision, as stored: the leader judges exactly what its
+	// followers read back.
+	at = time.UnixMilli(at.UnixMilli())
 	t := &Tick{At: at, Interval: s.cfg.Refresh, Groups: make([]GroupTick, 0, len(gls))}
 	for i := range gls {
 		g := &gls[i]
@@ -294,7 +332,7 @@ func (s *Sampler) tickOf(gls []backend.GroupLag, times map[backend.Position]time
 			tl := p.TimeLag(at, times, w)
 			gt.Parts = append(gt.Parts, PartTick{Topic: p.Topic, Partition: p.Partition, Committed: p.Committed,
 				LogStart: p.LogStart, HighWatermark: p.HighWatermark, Active: p.Active,
-				TimeLag: tl.Lag, TimeLagSource: tl.Source, Err: p.Err})
+				TimeLag: tl.Lag.Truncate(time.Millisecond), TimeLagSource: tl.Source, Err: p.Err})
 		}
 		t.Groups = append(t.Groups, gt)
 	}
