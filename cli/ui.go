@@ -73,14 +73,18 @@ func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string) (ne
 		}
 	}
 	views.SetLagRefresh(env, e.g.Refresh)
+	status := ui.StatusInfo{
+		Cluster:  s.label,
+		Addr:     s.cluster.Addr(),
+		Embedded: s.cluster.Embedded(),
+		ReadOnly: s.cluster.ReadOnly(),
+	}
+	if s.profile != nil {
+		status.Color = s.profile.StatusColor()
+	}
 	app := ui.New(ui.Options{
-		Theme: theme,
-		Status: ui.StatusInfo{
-			Cluster:  s.label,
-			Addr:     s.cluster.Addr(),
-			Embedded: s.cluster.Embedded(),
-			ReadOnly: s.cluster.ReadOnly(),
-		},
+		Theme:    theme,
+		Status:   status,
 		Root:     views.NewTopics(env),
 		Commands: views.Commands(env),
 		Version:  buildVersion(),

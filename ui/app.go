@@ -38,6 +38,36 @@ type StatusInfo struct {
 	Addr     string
 	Embedded bool
 	ReadOnly bool
+	// Color shows Cluster (a context's label) as a badge: "red",
+	// "yellow", "green" or "blue"; "" keeps it plain text.
+	Color string
+}
+
+// contextBadge is the badge style for a context colour.
+func contextBadge(th themes.Theme, bar lipgloss.Style, color string) (lipgloss.Style, bool) {
+	var from lipgloss.Style
+	switch color {
+	case "red":
+		from = th.Error
+	case "yellow":
+		from = th.Warn
+	case "green":
+		from = th.OK
+	case "blue":
+		from = th.Info
+	default:
+		return lipgloss.Style{}, false
+	}
+	badge := th.Badge.Background(from.GetForeground())
+	if th.Name == themes.NoColor || (badge.GetReverse() && bar.GetReverse()) {
+		// no-color: the badge is reversed text; on a reversed bar it
+		// would vanish.
+		badge = th.Badge
+		if badge.GetReverse() && bar.GetReverse() {
+			badge = badge.Reverse(false)
+		}
+	}
+	return badge, true
 }
 
 // Command is a command palette entry.
@@ -793,7 +823,12 @@ func (a *App) statusView() string {
 	if where == "" {
 		where = Sanitize(a.status.Cluster)
 	} else if l := Sanitize(a.status.Cluster); l != "" && l != a.status.Addr && l != mode {
-		where = l + " " + where
+		if badge, ok := contextBadge(th, bar, a.status.Color); ok {
+			// A context's label as a coloured badge (production red).
+			segs = append(segs, segment{"  ", bar}, segment{" " + ansi.Truncate(l, 24, "…") + " ", badge})
+		} else {
+			where = l + " " + where
+		}
 	}
 	// A long broker list must leave room for the error, which matters more.
 	where = ansi.Truncate(where, max(12, min(40, a.width/3)), "…")
