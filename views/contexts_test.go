@@ -1,10 +1,15 @@
 package views
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/themes"
 )
 
@@ -39,4 +44,27 @@ func TestContextsScreenWithoutConfig(t *testing.T) {
 	env, _ := testEnv(t, "dark")
 	h := startApp(t, env, NewContexts(env), 100, 12)
 	h.waitText(t, "no config file")
+}
+
+// A read-only context refuses the reprocessing flow at its first key, with
+// the context named, before any prompt.
+func TestReadOnlyContextRefusesResetFirst(t *testing.T) {
+	env, cl, kc := testEnvK(t, "dark")
+	createTopic(t, cl, "orders", 1, nil)
+	seq(t, cl, "orders", 0, 5, time.Now().Add(-time.Hour), time.Second)
+	commitAt(t, kadm.NewClient(cl), "g", "orders", map[int32]int64{0: 2})
+	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
+		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ro.Close)
+	env.Cluster = ro
+	h := startApp(t, env, NewGroup(env, "g"), 120, 24)
+	h.waitText(t, "orders")
+	h.keys("x")
+	s := h.waitText(t, `refused: context "prod" is read-only`)
+	if strings.Contains(s, "Reprocess group") {
+		t.Fatalf("the flow opened under read-only:\n%s", s)
+	}
 }

@@ -378,6 +378,11 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.chartOff = !s.chartOff
 		s.layout()
 	case key.Matches(msg, keyGroupReset):
+		// Read-only (flag or context) is refused before any prompt, with
+		// the reason; the backend refuses the write again regardless.
+		if err := s.env.Cluster.CheckWrite(); err != nil {
+			return func() tea.Msg { return ui.ErrMsg{Err: err} }
+		}
 		return ui.Push(NewReset(s.env, s.env.DataDir, s.group))
 	case key.Matches(msg, keyLagSort):
 		s.sortCol = (s.sortCol + 1) % psCount
