@@ -173,49 +173,57 @@ func (r *RedriveRequest) scan(ctx context.Context, c *backend.Cluster, rng map[i
 			rng[p] = [2]int64{s, end[p]}
 		}
 	}
-	parts := make([]int32, 0, len(rng))
+	// One bounded read of exactly rng: targets taken when the range was
+	// (the last stable offsets under read-committed), completion by
+	// position, a stalled broker or records deleted under the read fail it
+	// loudly with how far it got.
+	spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Targets: map[backend.TP]int64{}, What: "redrive from " + r.Topic}
 	for p, w := range rng {
 		if w[1] > w[0] {
-			parts = append(parts, p)
+			tp := backend.TP{Topic: r.Topic, Partition: p}
+			spec.Starts[tp], spec.Targets[tp] = w[0], w[1]
 		}
 	}
-	if len(parts) == 0 {
+	if len(spec.Starts) == 0 {
 		return rng, nil
 	}
-	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
-	// Consume stops at the ends taken at its start (last stable offsets:
-	// committed records only), at or past rng's ends; records outside rng
-	// are skipped.
-	err := c.Consume(ctx, backend.ConsumeOptions{Topic: r.Topic, Partitions: parts, From: backend.Start{Kind: backend.StartEarliest}, UntilEnd: true},
-		func(rec *kgo.Record, _ backend.TxnState) error {
-			if w := rng[rec.Partition]; rec.Offset < w[0] || rec.Offset >= w[1] {
-				return nil
-			}
-			plan.Scanned++
-			if only != nil && !only[RecordRef{rec.Partition, rec.Offset}] {
-				return nil
-			}
-			if r.Filter != nil {
-				ok, err := r.Filter.Match(rec)
-				if err != nil {
-					plan.FilterErrors++
-					if plan.FirstFilterError == "" {
-						plan.FirstFilterError = fmt.Sprintf("%s/%d@%d: %v", rec.Topic, rec.Partition, rec.Offset, err)
-					}
-					return nil
+	each := func(rec *kgo.Record) error {
+		if w := rng[rec.Partition]; rec.Offset < w[0] || rec.Offset >= w[1] {
+			return nil
+		}
+		plan.Scanned++
+		if only != nil && !only[RecordRef{rec.Partition, rec.Offset}] {
+			return nil
+		}
+		if r.Filter != nil {
+			ok, err := r.Filter.Match(rec)
+			if err != nil {
+				plan.FilterErrors++
+				if plan.FirstFilterError == "" {
+					plan.FirstFilterError = fmt.Sprintf("%s/%d@%d: %v", rec.Topic, rec.Partition, rec.Offset, err)
 				}
-				if !ok {
-					return nil
-				}
-			}
-			plan.Matched++
-			t := r.target(rec)
-			if t == "" {
-				plan.NoTarget++
 				return nil
 			}
-			return fn(rec, t)
-		})
+			if !ok {
+				return nil
+			}
+		}
+		plan.Matched++
+		t := r.target(rec)
+		if t == "" {
+			plan.NoTarget++
+			return nil
+		}
+		return fn(rec, t)
+	}
+	err := c.Read(ctx, spec, func(b *backend.Batch) error {
+		for _, rec := range b.Records {
+			if err := each(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return rng, fmt.Errorf("reading %q: %w", r.Topic, err)
 	}
