@@ -18,14 +18,14 @@ func BenchmarkEvalApply(b *testing.B) {
 	for i := range recs {
 		recs[i] = &kgo.Record{Topic: "bench", Value: fmt.Appendf(nil, `{"id":%d,"customer":"c-%d","amount":%d.5,"pad":"%s"}`, i, i%5000, i%1000, pad)}
 	}
-	r := &runner{c: c, agg: AggSum, cache: map[string]*cell{}}
 	w := newWorld(b)
 	st, err := openStore(b.TempDir(), true)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	r.st = st
+	r := &runner{c: c, agg: AggSum, st: st, tab: newTableState(st.db, AggSum)}
+	r.tab.startFresh(1000)
 	_ = w
 	_ = context.Background()
 	b.ReportAllocs()

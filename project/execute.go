@@ -9,8 +9,6 @@ import (
 	"math/big"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -19,9 +17,8 @@ import (
 	"github.com/rewind-log/rewind/backend"
 )
 
-// maxCache bounds the keys kept in memory between checkpoints; past it the
-// (clean) cache is dropped and keys are read back from Pebble.
-const maxCache = 100_000
+// defaultMaxPoll is the default bound on records per checkpoint.
+const defaultMaxPoll = 200_000
 
 // Fetch buffer caps of a run's consumer (see bench/projection.sh).
 const (
@@ -45,10 +42,16 @@ type runner struct {
 	done          map[tp]bool
 	order         []tp
 
-	cache   map[string]*cell
+	tab     *tableState
 	scratch *big.Float
-	dirty   []string
 	stats   Stats
+	pending int // records applied since the last checkpoint
+
+	lastCheckpoint time.Time
+	saved          struct { // as of the last checkpoint (see saveProgress)
+		next  map[tp]int64
+		stats Stats
+	}
 
 	lastProgress time.Time
 	lastMeta     time.Time
@@ -69,9 +72,15 @@ func execute(ctx context.Context, cl *backend.Cluster, c *Compiled, m *Meta, o O
 	}
 	r := &runner{cl: cl, c: c, m: m, o: o, st: st, agg: c.Spec.Aggregate,
 		start: map[tp]int64{}, target: map[tp]int64{}, changedOff: map[tp]bool{}, done: map[tp]bool{},
-		cache: map[string]*cell{}}
+		tab: newTableState(st.db, c.Spec.Aggregate)}
 	if r.o.MaxPoll <= 0 {
-		r.o.MaxPoll = 20000
+		r.o.MaxPoll = defaultMaxPoll
+	}
+	if r.o.CommitEvery <= 0 {
+		r.o.CommitEvery = time.Second
+	}
+	if o.cacheBytes > 0 {
+		r.tab.maxSize = o.cacheBytes
 	}
 	if r.o.ProgressEvery <= 0 {
 		r.o.ProgressEvery = 250 * time.Millisecond
@@ -82,6 +91,9 @@ func execute(ctx context.Context, cl *backend.Cluster, c *Compiled, m *Meta, o O
 		return nil, err
 	}
 	err = r.run(ctx)
+	if r.o.hook != nil {
+		r.o.hook("reads", r.tab.reads)
+	}
 	r.emit(true)
 	m.PID = 0
 	m.Updated = o.now().UTC()
@@ -134,6 +146,9 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.recheckWindow(ctx); err != nil {
 		return err
 	}
+	if err := r.openState(); err != nil {
+		return fmt.Errorf("read checkpoint: %w", err)
+	}
 	spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Isolation: backend.ReadCommitted,
 		MaxBytes: fetchMaxBytes, PartitionMaxBytes: fetchMaxPartitionBytes,
 		What: "projection run " + r.m.ID, OnHealth: r.o.OnHealth}
@@ -153,6 +168,7 @@ func (r *runner) run(ctx context.Context) error {
 			spec.Targets[backend.TP{Topic: k.Topic, Partition: k.Partition}] = r.target[k]
 		}
 	}
+	r.saveProgress()
 	r.rateAt = r.o.now()
 	r.rateDone = r.doneTotal()
 	r.emit(false)
@@ -162,8 +178,9 @@ func (r *runner) run(ctx context.Context) error {
 	// Records are applied in memory batch by batch; the state, the
 	// positions (each batch's Next: markers and compaction gaps included,
 	// never past a record not applied) and the counters are checkpointed
-	// together after each fetch response and every MaxPoll records. A run
-	// killed between checkpoints resumes from the last one.
+	// together when a checkpoint is due (after a fetch response, a tick or
+	// MaxPoll records; see checkpointDue). A run killed between checkpoints
+	// resumes from the last one.
 	pending := 0
 	interrupted := false
 	checkpoint := func() error {
@@ -290,60 +307,27 @@ func joinSemi(s []string) string {
 	return out
 }
 
-// load returns the cell of key, from the cache or the store.
-func (r *runner) load(key string) (*cell, error) {
-	if c, ok := r.cache[key]; ok {
-		return c, nil
-	}
-	c := &cell{}
-	db := r.st.db
-	row, ok, err := get(db, rowKey(key))
+// openState prepares the table state: a fresh store needs no reads for the
+// keys it has not seen; a resumed one first learns which keys it holds.
+func (r *runner) openState() error {
+	empty, err := storeEmpty(r.st.db)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	c.exists = ok
-	switch r.agg {
-	case AggLatest:
-		c.row = row
-	case AggCount:
-		if ok {
-			c.count, _ = strconv.ParseInt(string(row), 10, 64)
-		}
-	case AggMin:
-		if ok {
-			c.min, _ = strconv.ParseFloat(string(row), 64)
-		}
-	case AggMax:
-		if ok {
-			c.max, _ = strconv.ParseFloat(string(row), 64)
-		}
+	if !empty {
+		return r.tab.loadFilter()
 	}
-	if r.agg == AggLatest || r.agg == AggSum || r.agg == AggAvg {
-		sb, ok, err := get(db, stateKey(key))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			if err := decodeState(r.agg, sb, c); err != nil {
-				return nil, fmt.Errorf("key %q: %w", key, err)
-			}
-		} else if r.agg != AggLatest {
-			c.sum = newSum()
-		}
+	var window int64
+	for _, k := range r.order {
+		window += max(r.target[k]-r.next[k], 0)
 	}
-	r.cache[strings.Clone(key)] = c
-	return c, nil
-}
-
-func (r *runner) touch(key string, c *cell) {
-	if !c.dirty {
-		c.dirty = true
-		r.dirty = append(r.dirty, key)
-	}
+	r.tab.startFresh(window)
+	return nil
 }
 
 func (r *runner) apply(rec *kgo.Record) {
 	r.stats.Records++
+	r.pending++
 	out, key, num, stored, err := r.c.eval(rec)
 	if errors.Is(err, ErrRegistryDown) {
 		r.stats.Records--
@@ -369,7 +353,7 @@ func (r *runner) apply(rec *kgo.Record) {
 		}
 		return
 	}
-	c, err := r.load(key)
+	c, err := r.tab.get(key)
 	if err != nil {
 		r.stats.Errors++
 		if r.stats.FirstError == "" {
@@ -385,7 +369,7 @@ func (r *runner) apply(rec *kgo.Record) {
 			return
 		}
 		c.exists, c.row, c.pos, c.hasPos = false, nil, pos, true
-		r.touch(key, c)
+		r.tab.touch(c)
 		r.stats.Applied++
 		r.stats.Rows += rowsDelta(was, c.exists)
 		return
@@ -396,15 +380,12 @@ func (r *runner) apply(rec *kgo.Record) {
 		if c.hasPos && !pos.newer(c.pos) {
 			return
 		}
-		c.row = append(c.row[:0:0], stored...)
+		c.row = append(c.row[:0], stored...)
 		c.pos, c.hasPos = pos, true
 	case AggCount:
 		c.count++
 	case AggSum, AggAvg:
-		if r.scratch == nil {
-			r.scratch = newSum()
-		}
-		c.sum.Add(c.sum, r.scratch.SetFloat64(num))
+		c.addSum(num, &r.scratch)
 		c.count++
 	case AggMin:
 		if !c.exists || num < c.min {
@@ -416,7 +397,7 @@ func (r *runner) apply(rec *kgo.Record) {
 		}
 	}
 	c.exists = true
-	r.touch(key, c)
+	r.tab.touch(c)
 	r.stats.Applied++
 	r.stats.Rows += rowsDelta(was, c.exists)
 }
@@ -432,9 +413,14 @@ func rowsDelta(was, is bool) int64 {
 }
 
 // checkpoint writes the dirty rows, their state, the consumed offsets and
-// the counters in one batch, committed with Sync.
+// the counters in one batch, committed with Sync: at most every CommitEvery
+// (a sync per poll was most of a slow run's time), every MaxPoll records,
+// when the dirty cells pass their memory bound, and when the run is done.
 func (r *runner) checkpoint(ctx context.Context) error {
-	if len(r.dirty) == 0 && len(r.changedOff) == 0 {
+	if r.pending == 0 && len(r.changedOff) == 0 {
+		return nil
+	}
+	if !r.checkpointDue() {
 		return nil
 	}
 	if r.o.hook != nil {
@@ -445,20 +431,8 @@ func (r *runner) checkpoint(ctx context.Context) error {
 	}
 	b := r.st.db.NewBatch()
 	defer b.Close()
-	for _, key := range r.dirty {
-		c := r.cache[key]
-		if c.exists {
-			if err := b.Set(rowKey(key), rowJSON(r.agg, c), nil); err != nil {
-				return err
-			}
-		} else if err := b.Delete(rowKey(key), nil); err != nil {
-			return err
-		}
-		if s := encodeState(r.agg, c); s != nil {
-			if err := b.Set(stateKey(key), s, nil); err != nil {
-				return err
-			}
-		}
+	if err := r.tab.write(b); err != nil {
+		return err
 	}
 	for k := range r.changedOff {
 		if err := b.Set(offKey(k.Topic, k.Partition), binary.BigEndian.AppendUint64(nil, uint64(r.next[k])), nil); err != nil {
@@ -472,19 +446,26 @@ func (r *runner) checkpoint(ctx context.Context) error {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	for _, key := range r.dirty {
-		r.cache[key].dirty = false
-	}
-	r.dirty = r.dirty[:0]
+	r.tab.committed()
+	r.saveProgress()
 	clear(r.changedOff)
-	if len(r.cache) > maxCache {
-		clear(r.cache)
-	}
+	r.pending = 0
+	r.lastCheckpoint = time.Now()
 	if r.o.hook != nil {
 		r.o.hook("committed", r.stats.Records)
 	}
 	r.commitGroup(ctx, false)
 	return nil
+}
+
+func (r *runner) checkpointDue() bool {
+	switch {
+	case r.pending >= r.o.MaxPoll, r.tab.overDirty():
+		return true
+	case !r.live() && len(r.done) == len(r.order):
+		return true
+	}
+	return time.Since(r.lastCheckpoint) >= r.o.CommitEvery
 }
 
 // commitGroup commits the checkpointed offsets to the run's isolated group,
@@ -509,19 +490,34 @@ func (r *runner) commitGroup(ctx context.Context, force bool) {
 	_ = r.cl.CommitGroupOffsets(cctx, r.m.Group, offs)
 }
 
+// saveProgress notes the positions and counters a checkpoint holds:
+// progress reports those, so what it shows is what a diff (or a resume)
+// sees, even while applied records wait for the next checkpoint.
+func (r *runner) saveProgress() {
+	if r.saved.next == nil {
+		r.saved.next = map[tp]int64{}
+	}
+	for k, v := range r.next {
+		r.saved.next[k] = v
+	}
+	r.saved.stats = r.stats
+}
+
 func (r *runner) doneTotal() int64 {
 	var d int64
 	for _, k := range r.order {
-		d += max(min(r.next[k], max(r.target[k], r.next[k]))-r.start[k], 0)
+		n := r.saved.next[k]
+		d += max(min(n, max(r.target[k], n))-r.start[k], 0)
 	}
 	return d
 }
 
 func (r *runner) progress() Progress {
-	p := Progress{Stats: r.stats, Rows: r.stats.Rows, Rate: r.rate}
+	p := Progress{Stats: r.saved.stats, Rows: r.saved.stats.Rows, Rate: r.rate}
 	for _, k := range r.order {
-		pp := PartitionProgress{Topic: k.Topic, Partition: k.Partition, Next: r.next[k], Target: r.target[k],
-			Done: max(r.next[k]-r.start[k], 0), Total: max(r.target[k]-r.start[k], 0)}
+		n := r.saved.next[k]
+		pp := PartitionProgress{Topic: k.Topic, Partition: k.Partition, Next: n, Target: r.target[k],
+			Done: max(n-r.start[k], 0), Total: max(r.target[k]-r.start[k], 0)}
 		if !r.live() {
 			pp.Done = min(pp.Done, pp.Total)
 		}

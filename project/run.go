@@ -113,7 +113,7 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 	Now           func() time.Time
-	// MaxPoll bounds the records applied per checkpoint (default 20000).
+	// MaxPoll bounds the records applied per checkpoint (default 200000).
 	MaxPoll int
 	// Decoder, when set, decodes values (Avro, Protobuf, ...) before the
 	// expressions read them; see Compiled.SetDecoder.
@@ -122,13 +122,19 @@ type Options struct {
 	// bounded run fails after the cluster's stall timeout, checkpointed at
 	// the last record it applied.
 	OnHealth func(backend.Health)
+	// CommitEvery is the longest applied records wait for a checkpoint
+	// (default 1s).
+	CommitEvery time.Duration
 
 	// hook, for tests: called at named points; "record" after each record
-	// is applied in memory, "commit" before each checkpoint batch.
+	// is applied in memory, "commit" before each checkpoint batch; "reads"
+	// at the end with the point reads of the state store.
 	hook func(stage string, n int64)
 	// partBytes overrides the per-partition fetch size, for tests that
 	// need many fetches from a small topic.
 	partBytes int32
+	// cacheBytes, for tests: the state cache's bound (default maxCacheBytes).
+	cacheBytes int64
 }
 
 func (o *Options) now() time.Time {

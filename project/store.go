@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // Layout of a run's Pebble store (one DB per run, <run dir>/state):
@@ -35,9 +36,6 @@ var (
 	prefixOff   = []byte("o/")
 	keyStats    = []byte("x/stats")
 )
-
-func rowKey(k string) []byte   { return append(append([]byte(nil), prefixRow...), k...) }
-func stateKey(k string) []byte { return append(append([]byte(nil), prefixState...), k...) }
 
 func offKey(topic string, p int32) []byte {
 	b := append(append([]byte(nil), prefixOff...), topic...)
@@ -94,10 +92,12 @@ func openStore(path string, create bool) (*store, error) {
 			return nil, fmt.Errorf("state store %s: %w", abs, err)
 		}
 	}
-	db, err := pebble.Open(abs, &pebble.Options{
+	po := &pebble.Options{
 		Logger:           quietLogger{},
 		ErrorIfNotExists: !create,
-	})
+	}
+	storeOptions(po)
+	db, err := pebble.Open(abs, po)
 	if err != nil {
 		if strings.Contains(err.Error(), "lock") {
 			return nil, fmt.Errorf("state store %s: %w", abs, ErrInUse)
@@ -139,6 +139,24 @@ func get(r reader, k []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
+// storeEmpty reports whether a run's store holds no rows and no state yet.
+func storeEmpty(db *pebble.DB) (bool, error) {
+	for _, p := range [][]byte{prefixRow, prefixState} {
+		it, err := db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: upper(p)})
+		if err != nil {
+			return false, err
+		}
+		ok := it.First()
+		if err := errors.Join(it.Error(), it.Close()); err != nil {
+			return false, err
+		}
+		if ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func readOffsets(r reader) (map[tp]int64, error) {
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefixOff, UpperBound: upper(prefixOff)})
 	if err != nil {
@@ -166,12 +184,16 @@ type tp struct {
 
 // cell is the in-memory aggregate of one key while a batch is applied.
 type cell struct {
-	exists bool // the row exists (r/KEY)
+	key    string
+	size   int64 // bytes, as last estimated (see tableState)
+	exists bool  // the row exists (r/KEY)
 	dirty  bool
+	ref    bool   // used since the eviction hand last passed
 	row    []byte // latest: the stored JSON
 
 	count int64
-	sum   *big.Float // exact: see newSum
+	fx    fixedSum   // exact sum while it fits in fixed point (sum, avg)
+	sum   *big.Float // exact sum past that (see newSum); nil before
 	min   float64
 	max   float64
 	// latest: position of the record that set (or deleted) the row.
@@ -211,19 +233,25 @@ func (p recPos) newer(q recPos) bool {
 	return p.Partition > q.Partition
 }
 
-// encodeState / decodeState: s/KEY. Format: one kind byte, then fields.
-func encodeState(agg string, c *cell) []byte {
+// appendState / decodeState: s/KEY. Format: one kind byte, then fields.
+// appendState appends to dst (nil: nothing to store for agg).
+func appendState(dst []byte, agg string, c *cell) []byte {
 	switch agg {
 	case AggSum, AggAvg:
+		if c.sum == nil {
+			out := binary.AppendVarint(append(dst, 'f'), c.count)
+			out = binary.BigEndian.AppendUint64(out, uint64(c.fx.hi))
+			return binary.BigEndian.AppendUint64(out, c.fx.lo)
+		}
 		b, _ := c.sum.GobEncode()
-		out := binary.AppendVarint([]byte{'n'}, c.count)
+		out := binary.AppendVarint(append(dst, 'n'), c.count)
 		return append(out, b...)
 	case AggLatest:
-		out := []byte{'l'}
+		kind := byte('l')
 		if c.exists {
-			out[0] = 'L'
+			kind = 'L'
 		}
-		out = binary.AppendVarint(out, c.pos.TS)
+		out := binary.AppendVarint(append(dst, kind), c.pos.TS)
 		out = binary.AppendUvarint(out, uint64(len(c.pos.Topic)))
 		out = append(out, c.pos.Topic...)
 		out = binary.AppendVarint(out, int64(c.pos.Partition))
@@ -231,6 +259,8 @@ func encodeState(agg string, c *cell) []byte {
 	}
 	return nil
 }
+
+func encodeState(agg string, c *cell) []byte { return appendState(nil, agg, c) }
 
 func decodeState(agg string, b []byte, c *cell) error {
 	bad := fmt.Errorf("corrupt aggregate state (%d bytes)", len(b))
@@ -244,6 +274,19 @@ func decodeState(agg string, b []byte, c *cell) error {
 			return bad
 		}
 		c.count = n
+		switch b[0] {
+		case 'f':
+			r := b[1+k:]
+			if len(r) != 16 {
+				return bad
+			}
+			c.fx = fixedSum{hi: int64(binary.BigEndian.Uint64(r)), lo: binary.BigEndian.Uint64(r[8:])}
+			c.sum = nil
+			return nil
+		case 'n':
+		default:
+			return bad
+		}
 		c.sum = newSum()
 		if err := c.sum.GobDecode(b[1+k:]); err != nil {
 			return fmt.Errorf("corrupt sum: %w", err)
@@ -279,36 +322,57 @@ func decodeState(agg string, b []byte, c *cell) error {
 }
 
 // rowJSON is the table value of a cell.
-func rowJSON(agg string, c *cell) []byte {
+func rowJSON(agg string, c *cell) []byte { return appendRow(nil, agg, c) }
+
+// appendRow appends the table value of a cell to dst.
+func appendRow(dst []byte, agg string, c *cell) []byte {
 	switch agg {
 	case AggLatest:
-		return c.row
+		return append(dst, c.row...)
 	case AggCount:
-		return strconv.AppendInt(nil, c.count, 10)
+		return strconv.AppendInt(dst, c.count, 10)
 	case AggSum:
+		if c.sum == nil {
+			return appendNumber(dst, c.fx.float64())
+		}
 		f, _ := c.sum.Float64()
-		return number(f)
+		return appendNumber(dst, f)
 	case AggAvg:
-		q := newSum().Quo(c.sum, new(big.Float).SetInt64(c.count))
+		q := newSum().Quo(c.exactSum(), new(big.Float).SetInt64(c.count))
 		f, _ := q.Float64()
-		return number(f)
+		return appendNumber(dst, f)
 	case AggMin:
-		return number(c.min)
+		return appendNumber(dst, c.min)
 	case AggMax:
-		return number(c.max)
+		return appendNumber(dst, c.max)
 	}
-	return nil
+	return dst
 }
 
-// number formats a float as encoding/json does (shortest round-trip form).
-func number(f float64) []byte {
+// appendNumber formats a float as encoding/json does (shortest round-trip
+// form).
+func appendNumber(dst []byte, f float64) []byte {
 	if f == 0 {
-		return []byte("0") // no "-0"
+		return append(dst, '0') // no "-0"
 	}
 	abs := math.Abs(f)
 	fmtc := byte('f')
 	if abs < 1e-6 || abs >= 1e21 {
 		fmtc = 'e'
 	}
-	return strconv.AppendFloat(nil, f, fmtc, -1, 64)
+	return strconv.AppendFloat(dst, f, fmtc, -1, 64)
+}
+
+// storeOptions tunes Pebble for a projection's write pattern: a stream of
+// batches over keys in no order, then whole-table scans (diff, checksum,
+// export). A 64 MB memtable takes a million small rows before the first
+// flush (with the 4 MB default, flushes and the compactions they cause were
+// half of a 1M-key run's CPU); the filters let a resumed run's point reads
+// skip the tables that cannot hold the key.
+func storeOptions(o *pebble.Options) {
+	o.MemTableSize = 64 << 20
+	o.MemTableStopWritesThreshold = 2
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 }

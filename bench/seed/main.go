@@ -1,12 +1,17 @@
 // Command seed creates a topic and fills it with N records of ~SIZE-byte JSON
 // values, as fast as the broker takes them. It is the set-up step of the
 // benchmark scripts in bench/ (not part of rewind itself).
+//
+// Values are {"id":I,"customer":"c-(I mod KEYS)","amount":A,"pad":"..."}
+// with a pad of random base64 (deterministic, seeded), so they do not
+// compress: a benchmark moves the bytes a real topic would.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"time"
@@ -21,14 +26,19 @@ func main() {
 	n := flag.Int("n", 1_000_000, "records")
 	parts := flag.Int("p", 1, "partitions")
 	size := flag.Int("s", 200, "approximate value size in bytes")
+	keys := flag.Int("keys", 5000, "distinct customers (the projection key)")
 	flag.Parse()
-	if err := seed(*addr, *topic, *n, int32(*parts), *size); err != nil {
+	if *keys <= 0 {
+		fmt.Fprintln(os.Stderr, "seed: -keys must be positive")
+		os.Exit(2)
+	}
+	if err := seed(*addr, *topic, *n, int32(*parts), *size, *keys); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
 }
 
-func seed(addr, topic string, n int, parts int32, size int) error {
+func seed(addr, topic string, n int, parts int32, size, keys int) error {
 	ctx := context.Background()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
 		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
@@ -40,17 +50,17 @@ func seed(addr, topic string, n int, parts int32, size int) error {
 	if _, err := adm.CreateTopic(ctx, parts, 1, nil, topic); err != nil {
 		return fmt.Errorf("create %s: %w", topic, err)
 	}
-	pad := make([]byte, size)
-	for i := range pad {
-		pad[i] = 'a' + byte(i%26)
-	}
+	// Fresh random pad characters for every record: nothing repeats within
+	// a batch for a compressor to find.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	start := time.Now()
 	errc := make(chan error, 1)
 	base := time.Now().Add(-time.Duration(n) * time.Millisecond)
 	for i := 0; i < n; i++ {
-		v := []byte(`{"id":` + strconv.Itoa(i) + `,"customer":"c-` + strconv.Itoa(i%5000) + `","amount":` + strconv.Itoa(i%997) + `.5,"pad":"`)
-		if rest := size - len(v) - 2; rest > 0 {
-			v = append(v, pad[:rest]...)
+		v := []byte(`{"id":` + strconv.Itoa(i) + `,"customer":"c-` + strconv.Itoa(i%keys) + `","amount":` + strconv.Itoa(i%997) + `.5,"pad":"`)
+		for rest := size - len(v) - 2; rest > 0; rest-- {
+			v = append(v, alphabet[rnd.Uint32()&63])
 		}
 		v = append(v, '"', '}')
 		r := &kgo.Record{Topic: topic, Key: []byte("k-" + strconv.Itoa(i)), Value: v, Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
