@@ -342,13 +342,7 @@ type ProjectDiffCmd struct {
 	Rows int `default:"1000" help:"JSON: include at most this many rows (0 = none, -1 = all); the table prints every row."`
 }
 
-type diffJSON struct {
-	*project.DiffSummary
-	Rows          []project.DiffRow `json:"rows"`
-	RowsTruncated bool              `json:"rows_truncated"`
-}
-
-// Run compares two runs.
+// Run compares two runs, printing rows as the merge reads them.
 func (c *ProjectDiffCmd) Run(e *runEnv) error {
 	dir := localDataDir(e)
 	lt, err := project.OpenTable(dir, c.Left)
@@ -361,45 +355,34 @@ func (c *ProjectDiffCmd) Run(e *runEnv) error {
 		return err
 	}
 	defer rt.Close()
-	out := diffJSON{Rows: []project.DiffRow{}}
-	var tw *tabwriter.Writer
-	if c.Output == "table" {
-		tw = tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "KEY\t%s\t%s\tMARKER\n", strings.ToUpper(c.Left), strings.ToUpper(c.Right))
+	var out diffOut = newDiffTable(e.stdout, c.Left, c.Right)
+	if c.Output == "json" {
+		out = newDiffJSON(e.stdout, c.Rows)
 	}
-	sum, err := project.Diff(e.ctx, lt, rt, func(r project.DiffRow) error {
+	sum, err := project.Diff(e.ctx, lt, rt, func(r *project.DiffRow) error {
 		if c.OnlyChanges && r.Marker == project.MarkSame {
 			return nil
 		}
-		if tw != nil {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(r.Key), cellJSON(r.Left), cellJSON(r.Right), r.Marker)
-			return nil
-		}
-		if c.Rows < 0 || len(out.Rows) < c.Rows {
-			out.Rows = append(out.Rows, r)
-		} else {
-			out.RowsTruncated = true
-		}
-		return nil
+		return out.row(r)
 	})
 	if err != nil {
 		return err
 	}
-	out.DiffSummary = sum
-	if tw == nil {
-		return writeStructured(e.stdout, c.Output, out)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\n%s (%s, %d rows) vs %s (%s, %d rows): %d added, %d removed, %d changed, %d same\n",
-		sum.Left, sum.LeftStatus, sum.LeftRows, sum.Right, sum.RightStatus, sum.RightRows, sum.Added, sum.Removed, sum.Changed, sum.Same)
-	fmt.Fprintf(e.stdout, "checksum %s %s\nchecksum %s %s\n", sum.Left, sum.LeftChecksum, sum.Right, sum.RightChecksum)
-	return nil
+	return out.end(sum)
 }
 
 // cell keeps untrusted record bytes on one safe line.
 func cell(s string) string {
+	safe := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			safe = false // control or non-ASCII: look rune by rune
+			break
+		}
+	}
+	if safe {
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {

@@ -343,7 +343,7 @@ func TestDeterminismAndDiff(t *testing.T) {
 	defer ta.Close()
 	defer tv.Close()
 	var changed int
-	s, err := Diff(context.Background(), ta, tv, func(r DiffRow) error {
+	s, err := Diff(context.Background(), ta, tv, func(r *DiffRow) error {
 		if r.Marker == MarkChanged {
 			changed++
 			l, _ := strconv.ParseFloat(string(r.Left), 64)

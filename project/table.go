@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
+	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -191,9 +193,11 @@ type DiffSummary struct {
 
 // Diff compares two tables by streaming both in key order (a merge join;
 // memory does not grow with the tables) and calls fn for every key (fn may
-// be nil; it decides itself whether to keep "same" rows). Row values passed
-// to fn are copies. Both sides are snapshots, so runs may still be going.
-func Diff(ctx context.Context, left, right *Table, fn func(DiffRow) error) (*DiffSummary, error) {
+// be nil; it decides itself whether to keep "same" rows). The row's key and
+// values point into the tables' iterators: they are valid only during the
+// call (copy what is kept; see DiffRow.Clone). Both sides are snapshots, so
+// runs may still be going.
+func Diff(ctx context.Context, left, right *Table, fn func(*DiffRow) error) (*DiffSummary, error) {
 	s := &DiffSummary{Left: left.Meta.ID, Right: right.Meta.ID, LeftStatus: left.Meta.Status, RightStatus: right.Meta.Status}
 	li, err := left.Iter()
 	if err != nil {
@@ -211,7 +215,6 @@ func Diff(ctx context.Context, left, right *Table, fn func(DiffRow) error) (*Dif
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var row DiffRow
 		cmp := 0
 		switch {
 		case !lok:
@@ -221,21 +224,16 @@ func Diff(ctx context.Context, left, right *Table, fn func(DiffRow) error) (*Dif
 		default:
 			cmp = bytes.Compare(li.Key(), ri.Key())
 		}
+		row := DiffRow{}
 		switch {
 		case cmp < 0:
 			lc.Add(li.Key(), li.Value())
 			s.Removed++
-			if fn != nil {
-				row = DiffRow{Key: string(li.Key()), Left: clone(li.Value()), Marker: MarkRemoved}
-			}
-			lok = li.Next()
+			row = DiffRow{Key: unsafeString(li.Key()), Left: li.Value(), Marker: MarkRemoved}
 		case cmp > 0:
 			rc.Add(ri.Key(), ri.Value())
 			s.Added++
-			if fn != nil {
-				row = DiffRow{Key: string(ri.Key()), Right: clone(ri.Value()), Marker: MarkAdded}
-			}
-			rok = ri.Next()
+			row = DiffRow{Key: unsafeString(ri.Key()), Right: ri.Value(), Marker: MarkAdded}
 		default:
 			lc.Add(li.Key(), li.Value())
 			rc.Add(ri.Key(), ri.Value())
@@ -246,15 +244,19 @@ func Diff(ctx context.Context, left, right *Table, fn func(DiffRow) error) (*Dif
 			} else {
 				s.Same++
 			}
-			if fn != nil {
-				row = DiffRow{Key: string(li.Key()), Left: clone(li.Value()), Right: clone(ri.Value()), Marker: m}
-			}
-			lok, rok = li.Next(), ri.Next()
+			row = DiffRow{Key: unsafeString(li.Key()), Left: li.Value(), Right: ri.Value(), Marker: m}
 		}
+		// The row points into the iterators: hand it over before they move.
 		if fn != nil {
-			if err := fn(row); err != nil {
+			if err := fn(&row); err != nil {
 				return nil, err
 			}
+		}
+		if cmp <= 0 {
+			lok = li.Next()
+		}
+		if cmp >= 0 {
+			rok = ri.Next()
 		}
 	}
 	if err := errors.Join(li.Err(), ri.Err()); err != nil {
@@ -266,5 +268,19 @@ func Diff(ctx context.Context, left, right *Table, fn func(DiffRow) error) (*Dif
 }
 
 func clone(b []byte) json.RawMessage { return append(json.RawMessage{}, b...) }
+
+// Clone is a copy of a row that outlives the Diff callback.
+func (r *DiffRow) Clone() DiffRow {
+	c := DiffRow{Key: strings.Clone(r.Key), Marker: r.Marker}
+	if r.Left != nil {
+		c.Left = clone(r.Left)
+	}
+	if r.Right != nil {
+		c.Right = clone(r.Right)
+	}
+	return c
+}
+
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
