@@ -14,15 +14,16 @@ cleanup() { tmux kill-session -t $sess 2>/dev/null || true; kill $srv 2>/dev/nul
 trap cleanup EXIT
 go build -o "$work/rewind" .
 go build -o "$work/seed" ./bench/seed
-addr=127.0.0.1:29093
-"$work/rewind" serve --no-demo --data-dir "$work/data" --listen $addr >"$work/serve.log" 2>&1 &
+"$work/rewind" serve --no-demo --data-dir "$work/data" --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 srv=$!
-for _ in $(seq 50); do grep -q "listening on" "$work/serve.log" && break; sleep 0.2; done
+for _ in $(seq 100); do grep -q "^listening on" "$work/serve.log" && break; sleep 0.2; done
+addr=$(sed -n 's/^listening on //p' "$work/serve.log")
 "$work/seed" -b $addr -t bench -n "$n" -s 200 -p 1
 
-tmux new-session -d -s $sess -x 160 -y 45 "$work/rewind -b $addr"
+# exec: the pane's pid is the TUI's own (never "the newest rewind").
+tmux new-session -d -s $sess -x 160 -y 45 "exec $work/rewind -b $addr --data-dir $work/ui"
 sleep 2
-pid=$(pgrep -n -x rewind)
+pid=$(tmux display -p -t $sess '#{pane_pid}')
 tmux send-keys -t $sess Enter; sleep 1   # topics -> partitions
 tmux send-keys -t $sess Enter; sleep 1   # partitions -> records of p0
 rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }

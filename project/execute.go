@@ -20,7 +20,7 @@ import (
 // defaultMaxPoll is the default bound on records per checkpoint.
 const defaultMaxPoll = 200_000
 
-// Fetch buffer caps of a run's consumer (see bench/projection.sh).
+// Fetch buffer caps of a run's consumer (see bench/run.sh).
 const (
 	fetchMaxBytes          = 5 << 20
 	fetchMaxPartitionBytes = 4 << 20

@@ -27,12 +27,17 @@ func main() {
 	parts := flag.Int("p", 1, "partitions")
 	size := flag.Int("s", 200, "approximate value size in bytes")
 	keys := flag.Int("keys", 5000, "distinct customers (the projection key)")
+	groups := flag.Int("groups", 0, "then commit offsets (half of each partition) for this many groups bench-g-N")
 	flag.Parse()
 	if *keys <= 0 {
 		fmt.Fprintln(os.Stderr, "seed: -keys must be positive")
 		os.Exit(2)
 	}
 	if err := seed(*addr, *topic, *n, int32(*parts), *size, *keys); err != nil {
+		fmt.Fprintln(os.Stderr, "seed:", err)
+		os.Exit(1)
+	}
+	if err := commitGroups(*addr, *topic, *groups); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
@@ -82,5 +87,36 @@ func seed(addr, topic string, n int, parts int32, size, keys int) error {
 	default:
 	}
 	fmt.Printf("seeded %d records into %s in %v\n", n, topic, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// commitGroups gives n groups committed offsets at half of each partition
+// of topic (lag screens and lag benchmarks).
+func commitGroups(addr, topic string, n int) error {
+	if n == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return err
+	}
+	offs := kadm.Offsets{}
+	ends.Each(func(o kadm.ListedOffset) {
+		offs.Add(kadm.Offset{Topic: topic, Partition: o.Partition, At: o.Offset / 2, LeaderEpoch: -1})
+	})
+	for i := range n {
+		g := "bench-g-" + strconv.Itoa(i)
+		if err := adm.CommitAllOffsets(ctx, g, offs); err != nil {
+			return fmt.Errorf("commit %s: %w", g, err)
+		}
+	}
+	fmt.Printf("committed offsets for %d groups on %s\n", n, topic)
 	return nil
 }
