@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,18 +72,25 @@ func TestScreensOnSecureCluster(t *testing.T) {
 	}
 	env := &Env{Cluster: c, Theme: th}
 	h := startApp(t, env, NewTopics(env), 120, 30)
-	h.waitText(t, "secure-orders")
+	var seen []string
+	seen = append(seen, h.waitText(t, "secure-orders"))
 	h.keys("enter")
-	h.waitText(t, "2 partitions")
+	seen = append(seen, h.waitText(t, "2 partitions"))
 	h.keys("enter")
-	h.waitText(t, "sk-00", "sk-18")
+	seen = append(seen, h.waitText(t, "sk-00", "sk-18"))
 	h.keys("f") // live tail: a new record shows up
 	if err := prod.ProduceSync(ctx, &kgo.Record{Topic: "secure-orders", Partition: 0, Key: []byte("sk-live"), Value: []byte("{}")}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
-	h.waitText(t, "sk-live")
+	seen = append(seen, h.waitText(t, "sk-live"))
 	h.keys("esc", "esc", ":")
 	h.typeText("groups")
 	h.keys("enter")
-	h.waitText(t, "secure-billing")
+	seen = append(seen, h.waitText(t, "secure-billing"))
+	// The password is on no screen (breadcrumbs, status bar, errors).
+	for _, scr := range seen {
+		if strings.Contains(scr, "v-pw-31") {
+			t.Fatalf("the password is on screen:\n%s", scr)
+		}
+	}
 }
