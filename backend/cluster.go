@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/backend/connect"
+	"github.com/rewind-log/rewind/internal/when"
 )
 
 // DefaultTimeout bounds dialing and each request when Options.Timeout is 0.
@@ -414,7 +416,9 @@ func (c *Cluster) Watermarks(ctx context.Context, topic string) (map[int32][2]in
 func (c *Cluster) OffsetsForTime(ctx context.Context, topic string, t time.Time) (map[int32]int64, error) {
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
-	lo, err := c.adm.ListOffsetsAfterMilli(ctx, t.UnixMilli(), topic)
+	// Before 1970 is before every record: 0, never the special -1 (latest)
+	// or -2 (earliest) a negative millisecond count would be.
+	lo, err := c.adm.ListOffsetsAfterMilli(ctx, when.KafkaMillis(t), topic)
 	if err != nil {
 		return nil, fmt.Errorf("offsets for time in %q: %w", topic, cleanErr(err))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/internal/when"
 )
 
 // StartKind says how a start position was given.
@@ -32,8 +35,10 @@ type Start struct {
 	Time   time.Time
 }
 
-// ParseStart parses earliest | latest | OFFSET | -N | RFC3339 | -DURATION
-// (e.g. -15m, -2h30m). A time with no zone is UTC. now anchors durations.
+// ParseStart parses earliest | latest | OFFSET | -N (N records before the
+// end) | a point in time in the one grammar of package when: -15m, 1h (ago),
+// 1d12h, PT1H, RFC3339, 2026-11-30 12:00, 12:00 (today). A time with no
+// zone is UTC. now anchors relative times.
 func ParseStart(s string, now time.Time) (Start, error) {
 	s = strings.TrimSpace(s)
 	switch strings.ToLower(s) {
@@ -42,42 +47,23 @@ func ParseStart(s string, now time.Time) (Start, error) {
 	case "latest", "end", "newest":
 		return Start{Kind: StartLatest}, nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if err != nil {
+			return Start{}, fmt.Errorf("bad start position %q: offset out of range", s)
+		}
 		if n < 0 {
+			if n == math.MinInt64 {
+				n++ // -n must not overflow; that many records is "all of them" anyway
+			}
 			return Start{Kind: StartFromEnd, Offset: -n}, nil
 		}
 		return Start{Kind: StartOffset, Offset: n}, nil
 	}
-	if strings.HasPrefix(s, "-") {
-		if d, err := parseDuration(s[1:]); err == nil && d > 0 {
-			return Start{Kind: StartTime, Time: now.Add(-d)}, nil
-		}
+	t, err := when.ParsePast(s, now, time.UTC)
+	if err != nil {
+		return Start{}, fmt.Errorf("bad start position %q: want earliest, latest, an offset, -N, or a time (%v)", s, err)
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return Start{Kind: StartTime, Time: t}, nil
-		}
-	}
-	return Start{}, fmt.Errorf("bad start position %q: want earliest, latest, an offset, -N, an RFC3339 time or -DURATION like -15m or -2d", s)
-}
-
-// parseDuration is time.ParseDuration plus a leading day count: "2d",
-// "1d12h" (operators think of retention in days).
-func parseDuration(s string) (time.Duration, error) {
-	if i := strings.IndexByte(s, 'd'); i > 0 {
-		days, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil || days < 0 || days > 100000 {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		var rest time.Duration
-		if i+1 < len(s) {
-			if rest, err = time.ParseDuration(s[i+1:]); err != nil {
-				return 0, err
-			}
-		}
-		return time.Duration(days)*24*time.Hour + rest, nil
-	}
-	return time.ParseDuration(s)
+	return Start{Kind: StartTime, Time: t}, nil
 }
 
 // ResolveStart turns a Start into an offset per partition (nil parts = all

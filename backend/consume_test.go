@@ -30,7 +30,7 @@ func TestParseStart(t *testing.T) {
 			t.Errorf("ParseStart(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"yesterday", "-", "--5m", "12abc", "-0s", "-xd", "-2dd"} {
+	for _, bad := range []string{"yesterday", "-", "--5m", "12abc", "-xd", "-2dd", "99999999999999999999", "-P213504D", "0000-01-01"} {
 		if _, err := ParseStart(bad, now); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("ParseStart(%q) should fail naming the input, got %v", bad, err)
 		}

@@ -100,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.WithHyphenPrefixedParameters(true), // --from -15m, --from -100
 		kong.Exit(func(code int) { exitCode = code }),
+		durationMapper(), // one duration grammar for every flag (internal/when)
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "rewind: %v\n", err)
@@ -116,6 +117,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	kctx, err := parser.Parse(args)
 	if exitCode >= 0 { // --help or --version
 		return exitCode
+	}
+	if err == nil {
+		err = checkGlobals(&cli.Globals, kctx)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rewind: %s\n", ui.Sanitize(oneLine(err)))

@@ -84,9 +84,10 @@ func TestCLIConsumePipeClosedExitsZero(t *testing.T) {
 		recs = append(recs, &kgo.Record{Topic: "big", Value: []byte(strings.Repeat("x", 100) + string(rune('a'+i%26)))})
 	}
 	b.Produce(recs...)
-	ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitTimeout)
+	bin := testkit.Binary(t) // built before the clock starts: a loaded machine builds slowly
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testkit.WaitTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, testkit.Binary(t), "-b", b.Addr, "consume", "big", "--until", "end")
+	cmd := exec.CommandContext(ctx, bin, "-b", b.Addr, "consume", "big", "--until", "end")
 	cmd.Env = testkit.CleanEnv(t.TempDir())
 	out, err := cmd.StdoutPipe()
 	if err != nil {

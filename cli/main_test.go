@@ -42,7 +42,8 @@ type binResult struct {
 // boundary matters: signals, pipes, exit statuses set by the runtime.
 func runBin(t *testing.T, ctx context.Context, stdin string, args ...string) binResult {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, testkit.Binary(t), args...)
+	bin := testkit.Binary(t)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = testkit.CleanEnv(t.TempDir())
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

@@ -315,6 +315,7 @@ type ReplayStartCmd struct {
 	ScopeFlags `embed:"" set:"commits_of=the live group"`
 	Name       string `placeholder:"NAME" help:"Name of the replay group (default GROUP.replay.YYYYMMDD-HHMMSS, UTC)."`
 	DryRun     bool   `name:"dry-run" help:"Only print the plan."`
+	NewGroup   bool   `name:"new-group" help:"The live group does not exist yet: replay beside it anyway (without this a missing live group is refused as a likely typo)."`
 	PlanFlags
 	OutputFlag `embed:"" set:"json_shape= (one object)"`
 }
@@ -341,7 +342,7 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 	}
 	readOnlyPreview(e.stdout, s, c.Output)
 	p, err := replay.BuildPlan(e.ctx, s.cluster, replay.Request{Kind: replay.PlanReplay, Group: c.Group, Target: name,
-		Scope: scope, Scenario: sc, AllowPartial: c.AllowPartial}, time.Now())
+		Scope: scope, Scenario: sc, AllowPartial: c.AllowPartial, NewGroup: c.NewGroup}, time.Now())
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,20 @@ func StartReplay(ctx context.Context, cl Cluster, env Env, p *Plan) (*Replay, *A
 		if rf := p.WindowRefusal(); rf != nil {
 			return rf
 		}
+		if p.missingGroup() && !p.NewGroup {
+			// Re-checked now: the group may have appeared since the plan.
+			st, _, _, err := cl.GroupState(ctx, p.Group)
+			if err != nil {
+				return err
+			}
+			live, err := cl.CommittedOffsets(ctx, p.Group)
+			if err != nil {
+				return err
+			}
+			if st == "Dead" && len(live) == 0 {
+				return missingLiveRefusal(p.Group)
+			}
+		}
 		if _, err := os.Stat(replayPath(env.DataDir, name)); err == nil {
 			return refuse(GuardGroupExists, fmt.Sprintf("a replay named %q already exists (rewind replay status %s); choose another --name", name, name))
 		}

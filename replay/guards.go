@@ -34,6 +34,12 @@ func (p *Plan) missingGroup() bool {
 	return p.GroupState == "Dead" && len(p.Current()) == 0
 }
 
+// missingLiveRefusal refuses a replay beside a live group that does not
+// exist: most likely a typo, and the replay would compare with nothing.
+func missingLiveRefusal(group string) *Refusal {
+	return refuse(GuardGroupMissing, fmt.Sprintf("live group %q does not exist (no members, no committed offsets): a typo? to replay beside a group that does not exist yet, say so (--new-group)", group))
+}
+
 func missingGroupRefusal(group string) *Refusal {
 	return refuse(GuardGroupMissing, fmt.Sprintf("group %q does not exist (no members, no committed offsets): a typo? to create it with these offsets, say so (--new-group)", group))
 }
@@ -113,6 +119,9 @@ func (p *Plan) Guards(c *Confirmations) []GuardStatus {
 		out = append(out, GuardStatus{GuardWindow, GuardOK, "the whole window still exists"})
 	}
 	if p.Kind == PlanReplay {
+		if p.missingGroup() && !p.NewGroup {
+			out = append(out, GuardStatus{GuardGroupMissing, GuardRefused, missingLiveRefusal(p.Group).Reason})
+		}
 		out = append(out, GuardStatus{"live-untouched", GuardOK, fmt.Sprintf("live group %q is not written; replay group %q is created at the targets", p.Group, p.Target)})
 		return out
 	}

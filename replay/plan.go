@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ type Request struct {
 	// AllowPartial accepts a window that retention has cut short: the
 	// expired partitions start at the log start, labelled partial.
 	AllowPartial bool
+	// NewGroup (replays) accepts a live group that does not exist yet;
+	// without it such a plan is refused as a likely typo.
+	NewGroup bool
 }
 
 // PartitionPlan is one partition of a plan.
@@ -100,6 +104,9 @@ type Plan struct {
 	Cluster      string    `json:"cluster"`
 	At           time.Time `json:"planned_at"`
 	AllowPartial bool      `json:"allow_partial"`
+	// NewGroup: a replay beside a live group that does not exist yet was
+	// asked for (--new-group).
+	NewGroup bool `json:"new_group,omitempty"`
 	// Partial is set when an expired window was accepted: the plan
 	// replays only what retention left.
 	Partial bool `json:"partial"`
@@ -199,7 +206,7 @@ func BuildPlan(ctx context.Context, cl Cluster, req Request, now time.Time) (*Pl
 		return nil, fmt.Errorf("plan: no scenario given (one of %s)", kindList())
 	}
 	p := &Plan{Kind: req.Kind, Group: req.Group, Target: req.Target, Scenario: sc, ScenarioText: sc.String(),
-		Scope: req.Scope, Cluster: cl.Addr(), At: now.UTC(), AllowPartial: req.AllowPartial}
+		Scope: req.Scope, Cluster: cl.Addr(), At: now.UTC(), AllowPartial: req.AllowPartial, NewGroup: req.NewGroup}
 
 	st, members, proto, err := cl.GroupState(ctx, req.Group)
 	if err != nil {
@@ -267,6 +274,11 @@ func BuildPlan(ctx context.Context, cl Cluster, req Request, now time.Time) (*Pl
 				continue
 			}
 			pp.Requested = pp.Current + sc.Offset
+			if sc.Offset > 0 && pp.Requested < pp.Current {
+				// Saturate: +9223372036854775807 means "past the end"
+				// (clamped to the high watermark), never a wrap below 0.
+				pp.Requested = math.MaxInt64
+			}
 		case ToDatetime, ByDuration:
 			o, ok := times[tp.Topic][tp.Partition]
 			if !ok || o >= pp.HighWatermark {

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rewind-log/rewind/internal/when"
 )
 
 // Kind is a reset scenario, named like kafka-consumer-groups' flags.
@@ -86,7 +87,7 @@ func ParseScenario(kind Kind, arg string, now time.Time) (Scenario, error) {
 		}
 		s.Offset = n
 	case ToDatetime:
-		t, err := ParseDatetime(arg)
+		t, err := parseDatetime(arg, now)
 		if err != nil {
 			return s, err
 		}
@@ -130,60 +131,37 @@ func kindList() string {
 	return strings.Join(names, ", ")
 }
 
-// ParseDatetime parses RFC3339 and Kafka's YYYY-MM-DDTHH:mm:SS.sss; a time
-// without a zone is UTC.
-func ParseDatetime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
+// ParseDatetime parses a --to-datetime in the one grammar of package when
+// (RFC3339, Kafka's YYYY-MM-DDTHH:mm:SS.sss, 2026-09-01 12:00, -1h, ...);
+// a time without a zone is UTC. Any year from 0001 to 9999 is a plan: a
+// time before 1970 is before every record (the plan is the log start).
+func ParseDatetime(s string) (time.Time, error) { return parseDatetime(s, time.Now()) }
+
+func parseDatetime(s string, now time.Time) (time.Time, error) {
+	t, err := when.ParseTime(s, now, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--to-datetime: %w", err)
 	}
-	return time.Time{}, fmt.Errorf("--to-datetime %q: want RFC3339, e.g. 2026-09-01T12:00:00Z (no zone means UTC)", s)
+	return t.UTC(), nil
 }
 
-var isoDuration = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
-
-// ParseDuration parses an ISO-8601 duration as Kafka's --by-duration takes
-// it (PnDTnHnMn.nS, e.g. PT1H, P1DT12H) or a Go duration (90m, 1h30m), with
-// an optional sign: both "PT1H" and "-1h" mean "one hour back". Zero is
-// refused.
+// ParseDuration parses a --by-duration in the one grammar of package when:
+// ISO-8601 as Kafka's tool takes it (PT1H, P1DT12H) or 90m, 1h30m, 2d, with
+// an optional sign: both "PT1H" and "-1h" mean "one hour back". Zero, and
+// anything beyond 292 years, is refused.
 func ParseDuration(s string) (time.Duration, error) {
-	in := strings.TrimSpace(s)
-	v := strings.TrimPrefix(strings.TrimPrefix(in, "-"), "+")
-	bad := fmt.Errorf("--by-duration %q: want an ISO-8601 duration like PT1H or P1DT12H, or a Go duration like 1h30m", in)
-	var d time.Duration
-	if m := isoDuration.FindStringSubmatch(strings.ToUpper(v)); m != nil && v != "P" && !strings.HasSuffix(strings.ToUpper(v), "T") {
-		for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
-			if m[i+1] != "" {
-				n, err := strconv.ParseInt(m[i+1], 10, 64)
-				if err != nil {
-					return 0, bad
-				}
-				d += time.Duration(n) * unit
-			}
-		}
-		if m[4] != "" {
-			f, err := strconv.ParseFloat(m[4], 64)
-			if err != nil {
-				return 0, bad
-			}
-			d += time.Duration(f * float64(time.Second))
-		}
-	} else if strings.HasSuffix(v, "d") {
-		n, err := strconv.ParseInt(strings.TrimSuffix(v, "d"), 10, 64)
-		if err != nil {
-			return 0, bad
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil {
-			return 0, bad
-		}
+	d, err := when.ParseDuration(s)
+	if errors.Is(err, when.ErrRange) {
+		return 0, fmt.Errorf("--by-duration %q: %w (at most 292 years)", strings.TrimSpace(s), when.ErrRange)
 	}
-	if d <= 0 {
-		return 0, fmt.Errorf("--by-duration %q: the duration must be more than zero", in)
+	if err != nil {
+		return 0, fmt.Errorf("--by-duration %q: want an ISO-8601 duration like PT1H or P1DT12H, or 90m, 1h30m, 2d, 1d12h", strings.TrimSpace(s))
+	}
+	if d < 0 {
+		d = -d
+	}
+	if d == 0 {
+		return 0, fmt.Errorf("--by-duration %q: the duration must be more than zero", strings.TrimSpace(s))
 	}
 	return d, nil
 }
