@@ -12,6 +12,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/decode"
+	"github.com/rewind-log/rewind/backend/scan"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -123,8 +124,9 @@ type ConsumeCmd struct {
 	Partition *int32 `short:"p" placeholder:"N" help:"Read only this partition."`
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`
 	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the end of each partition taken at start (its last stable offset under read-committed). Without --until or --count, follow the log."`
-	Output    string `short:"o" enum:"json,yaml,text" default:"json" help:"json (one object per line), yaml (one document per record) or text."`
+	Output    string `short:"o" enum:",json,jsonl,yaml,text,csv" default:"" placeholder:"FORMAT" help:"json or jsonl (one object per line; the default), yaml (one document per record), text, or csv (a header row; see the README). With --file the default follows its name: .csv is csv."`
 
+	SearchFlags `embed:""`
 	DecodeFlags `embed:""`
 }
 
@@ -132,6 +134,17 @@ type ConsumeCmd struct {
 func (c *ConsumeCmd) Run(e *runEnv) error {
 	if c.Count < 0 {
 		return fmt.Errorf("--count must be positive, got %d", c.Count)
+	}
+	switch {
+	case c.Output == "jsonl":
+		c.Output = "json"
+	case c.Output == "" && scan.FormatFor(c.File) == scan.CSV:
+		c.Output = "csv"
+	case c.Output == "":
+		c.Output = "json"
+	}
+	if c.scanning() {
+		return c.runScan(e)
 	}
 	start, err := backend.ParseStart(c.From, time.Now())
 	if err != nil {
@@ -151,38 +164,15 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	rd := &recordDecoder{ctx: e.ctx, d: dec}
-	w := bufio.NewWriterSize(e.stdout, 1<<20)
-	var buf []byte
-	err = s.cluster.Consume(e.ctx, opts, func(r *kgo.Record, st backend.TxnState) error {
-		buf = buf[:0]
-		k, v := rd.decode(r)
-		if structured(c.Output) {
-			buf = backend.AppendDecodedRecordJSON(buf, r, k, v)
-			if st != backend.TxnNone && s.cluster.Isolation() == backend.ReadUncommitted {
-				buf = backend.AppendTxnField(buf, st)
-			}
-		} else {
-			if st == backend.TxnAborted || st == backend.TxnOpen {
-				buf = append(buf, "["+st.String()+"] "...)
-			}
-			buf = appendText(buf, r, k, v)
-		}
-		buf = append(buf, '\n')
-		var err error
-		if c.Output == "yaml" {
-			err = writeYAML(w, buf)
-		} else {
-			_, err = w.Write(buf)
-		}
-		if err == nil && !opts.UntilEnd && opts.Count == 0 && w.Buffered() > 0 {
-			// Following: a record must appear as it arrives, not when the
-			// buffer fills. Bounded reads keep the big buffer for speed.
-			err = w.Flush()
-		}
+	rw, err := newRecordWriter(e.ctx, e.stdout, c.Output, &recordDecoder{ctx: e.ctx, d: dec}, s.cluster.Isolation() == backend.ReadUncommitted)
+	if err != nil {
 		return err
-	})
-	if ferr := w.Flush(); err == nil {
+	}
+	// Following: a record must appear as it arrives, not when the buffer
+	// fills. Bounded reads keep the big buffer for speed.
+	rw.flushEach = !opts.UntilEnd && opts.Count == 0
+	err = s.cluster.Consume(e.ctx, opts, rw.write)
+	if ferr := rw.flush(); err == nil {
 		err = ferr
 	}
 	if errors.Is(err, syscall.EPIPE) {

@@ -139,7 +139,9 @@ func Compile(s *Spec) (*Compiled, error) {
 			return nil
 		}
 		c.analyse(p.Node(), fields)
-		if segs, ok := directPath(p.Node()); ok {
+		// Only key and value read a direct path without the VM; a filter
+		// that is just value.flag runs in the VM and needs the map.
+		if segs, ok := directPath(p.Node()); ok && field != "filter" {
 			direct[field] = strings.Join(segs, "\x00")
 		} else if usesIdent(p.Node(), "value") {
 			viaVM[field] = true
@@ -351,10 +353,12 @@ const (
 	outInvalid                  // value is not JSON
 )
 
-// eval evaluates the spec for one record: whether it passes the filter, its
-// table key and (for numeric aggregates) its number, or (for latest) the
-// JSON to store. Runtime errors are returned; the caller counts and skips.
-func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, stored []byte, err error) {
+// bind points the env at r and reads its value as far as the expressions
+// use it: only the fields named (decoded first when a decoder is set).
+// invalid: the value is needed but is not JSON and does not decode to it;
+// err: the decoder could not ask the registry. decoded: raw is the
+// decoder's buffer, reused by the next record.
+func (c *Compiled) bind(r *kgo.Record) (raw []byte, decoded, invalid bool, err error) {
 	e := &c.env
 	if c.useKey {
 		e.Key = string(r.Key)
@@ -375,11 +379,11 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	}
 	tomb := r.Value == nil
 	e.Value = nil
-	raw, decoded := r.Value, false
+	raw = r.Value
 	if c.useValue && !tomb {
 		var ok bool
 		if raw, decoded, ok, err = c.valueJSON(r); err != nil || !ok {
-			return outInvalid, "", 0, nil, err
+			return nil, false, true, err
 		}
 	}
 	if c.useValue && !tomb {
@@ -390,24 +394,37 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 			// expression stores the value itself: it must be valid whole.
 			if c.Spec.Aggregate == AggLatest && c.value == nil {
 				if !gjson.ValidBytes(raw) {
-					return outInvalid, "", 0, nil, nil
+					return nil, false, true, nil
 				}
 			} else if !looksJSON(raw) {
-				return outInvalid, "", 0, nil, nil
+				return nil, false, true, nil
 			}
 			c.extractVals(raw)
 		} else if !gjson.ValidBytes(raw) {
-			return outInvalid, "", 0, nil, nil
+			return nil, false, true, nil
 		} else if c.fullValue {
 			var v any
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return outInvalid, "", 0, nil, nil
+				return nil, false, true, nil
 			}
 			e.Value = v
 		} else {
 			e.Value = c.extract(raw)
 		}
 	}
+	return raw, decoded, false, nil
+}
+
+// eval evaluates the spec for one record: whether it passes the filter, its
+// table key and (for numeric aggregates) its number, or (for latest) the
+// JSON to store. Runtime errors are returned; the caller counts and skips.
+func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, stored []byte, err error) {
+	raw, decoded, invalid, err := c.bind(r)
+	if invalid || err != nil {
+		return outInvalid, "", 0, nil, err
+	}
+	e := &c.env
+	tomb := r.Value == nil
 	// Tombstones are not filtered: for latest they delete the key.
 	if c.filter != nil && !tomb {
 		ok, err := c.vm.Run(c.filter, e)

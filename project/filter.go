@@ -9,6 +9,8 @@ import (
 	"github.com/expr-lang/expr/file"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rewind-log/rewind/backend/decode"
 )
 
 // Filter is a record predicate in the projection expression language (the
@@ -16,9 +18,8 @@ import (
 // timestamp, time), for commands that select records without building a
 // table (redrive). Not safe for concurrent use.
 //
-// Stream "search" builds the shared scan engine over the same language;
-// callers take the predicate as an interface so that engine can replace
-// this one without changing them.
+// The scan engine (backend/scan) evaluates searches with Test; redrive
+// takes any Match(*kgo.Record) (bool, error).
 type Filter struct {
 	c   *Compiled
 	src string
@@ -56,4 +57,47 @@ func (f *Filter) String() string { return f.src }
 func (f *Filter) Match(r *kgo.Record) (bool, error) {
 	out, _, _, _, err := f.c.eval(r)
 	return out == outApply, err
+}
+
+// SetDecoder makes value.field read Avro, Protobuf and JSON Schema values
+// too (see Compiled.SetDecoder). d may be nil.
+func (f *Filter) SetDecoder(d *decode.Decoder) { f.c.SetDecoder(d) }
+
+// Verdict is what a search makes of one record.
+type Verdict uint8
+
+// Verdicts.
+const (
+	NoMatch    Verdict = iota
+	Matched            // the expression is true
+	Unreadable         // the expression reads value, which is not JSON and does not decode to it
+)
+
+// Test evaluates the filter for a search. Unlike Match it evaluates
+// tombstones: value is nil, so value == nil finds them, while an
+// expression that only reads fields of value (value.status == "x") does
+// not match one. A runtime error (a field of the wrong type) is returned
+// with NoMatch; the caller counts it and goes on. err with Unreadable: the
+// schema registry could not be asked.
+func (f *Filter) Test(r *kgo.Record) (Verdict, error) {
+	c := f.c
+	_, _, invalid, err := c.bind(r)
+	if err != nil || invalid {
+		return Unreadable, err
+	}
+	if r.Value == nil && c.useValue && !c.fullValue {
+		return NoMatch, nil
+	}
+	ok, err := c.vm.Run(c.filter, &c.env)
+	if err != nil {
+		return NoMatch, err
+	}
+	b, isBool := ok.(bool)
+	switch {
+	case !isBool && ok != nil:
+		return NoMatch, fmt.Errorf("the expression gave %T %s, not true or false", ok, clip(fmt.Sprint(ok)))
+	case b:
+		return Matched, nil
+	}
+	return NoMatch, nil
 }

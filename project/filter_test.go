@@ -1,0 +1,63 @@
+package project
+
+import (
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// A filter that is just a field (value.paid) runs in the VM like any
+// other; it used to see no value at all and fail on every record.
+func TestFilterOfOneField(t *testing.T) {
+	f, err := CompileFilter("value.paid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[string]bool{`{"paid":true}`: true, `{"paid":false}`: false} {
+		if ok, err := f.Match(&kgo.Record{Value: []byte(v)}); ok != want || err != nil {
+			t.Errorf("value.paid on %s: %v, %v; want %v", v, ok, err, want)
+		}
+	}
+	s, err := Compile(&Spec{Filter: "value.paid", Aggregate: AggCount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _, _, err := s.eval(&kgo.Record{Key: []byte("k"), Value: []byte(`{"paid":true}`)}); out != outApply || err != nil {
+		t.Fatalf("projection filter value.paid: %v %v", out, err)
+	}
+}
+
+func TestFilterTestForSearches(t *testing.T) {
+	f, err := CompileFilter(`value.status == "x"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		val     []byte
+		want    Verdict
+		wantErr bool
+	}{
+		{[]byte(`{"status":"x"}`), Matched, false},
+		{[]byte(`{"status":"y"}`), NoMatch, false},
+		{nil, NoMatch, false},                   // a tombstone has no fields
+		{[]byte{0xff, 0x00}, Unreadable, false}, // binary
+	}
+	for _, c := range cases {
+		v, err := f.Test(&kgo.Record{Value: c.val})
+		if v != c.want || (err != nil) != c.wantErr {
+			t.Errorf("Test(%q) = %v, %v; want %v", c.val, v, err, c.want)
+		}
+	}
+	nilf, _ := CompileFilter(`value == nil`)
+	if v, err := nilf.Test(&kgo.Record{}); v != Matched || err != nil {
+		t.Errorf("value == nil on a tombstone: %v %v", v, err)
+	}
+	// A non-boolean result at run time is an error, not a silent miss.
+	numf, err := CompileFilter(`value.n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := numf.Test(&kgo.Record{Value: []byte(`{"n":3}`)}); v != NoMatch || err == nil {
+		t.Errorf("value.n = 3: %v %v", v, err)
+	}
+}
