@@ -162,15 +162,15 @@ func (d *diffJSON) end(sum *project.DiffSummary) error {
 		d.w.WriteString("\n  ],\n")
 	}
 	fmt.Fprintf(d.w, "  \"rows_truncated\": %t,\n", d.trunc)
-	s, err := json.MarshalIndent(sum, "  ", "  ")
+	s, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}
 	// The summary's fields, without its braces, close the object.
 	s = bytes.TrimSpace(s)
 	s = bytes.TrimSuffix(bytes.TrimPrefix(s, []byte("{")), []byte("}"))
-	d.w.Write(bytes.TrimLeft(s, "\n"))
-	d.w.WriteString("}\n")
+	d.w.Write(bytes.Trim(s, "\n"))
+	d.w.WriteString("\n}\n")
 	return d.w.Flush()
 }
 
