@@ -14,6 +14,9 @@ import (
 // Column describes one table column.
 type Column struct {
 	Title string
+	// ID names the column for a List's sort orders when the title changes
+	// with the width ("MEMBERS", "MBRS"); empty means Title.
+	ID string
 	// Width is a fixed width in cells; 0 makes the column flexible.
 	Width int
 	// MinWidth is the least a flexible column shrinks to.

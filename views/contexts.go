@@ -119,5 +119,5 @@ func (s *contextsScreen) View() string {
 		head = th.Muted.Render(fmt.Sprintf(" %d context(s) in %s · in use: %s", len(c.Items), ui.Sanitize(c.Path), ui.Sanitize(cur)))
 	}
 	lines := append([]string{head}, strings.Split(s.table.View(), "\n")...)
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }

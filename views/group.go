@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -22,38 +21,12 @@ import (
 
 // Group screen keys.
 var (
-	keyGroupFocus  = binding([]string{"tab", "shift+tab"}, "tab", "members/partitions")
-	keyGroupEnter  = binding([]string{"enter"}, "enter", "record at committed offset; on a member: its partitions")
-	keyGroupChart  = binding([]string{"c"}, "c", "show/hide lag chart")
-	keyGroupReset  = binding([]string{"x"}, "x", "reprocess: replay group or guarded reset")
-	keyGroupLost   = binding([]string{"L"}, "LOST", "committed offset below log start: records deleted before read")
-	keyGroupSortBy = binding([]string{"1", "2", "3", "4", "5"}, "1-5", "sort: partition, status, lag, time lag, rate")
+	keyGroupFocus = binding([]string{"tab", "shift+tab"}, "tab", "members/partitions")
+	keyGroupEnter = binding([]string{"enter"}, "enter", "record at committed offset; on a member: its partitions")
+	keyGroupChart = binding([]string{"c"}, "c", "show/hide lag chart")
+	keyGroupReset = binding([]string{"x"}, "x", "reprocess: replay group or guarded reset")
+	keyGroupLost  = binding([]string{"L"}, "LOST", "committed offset below log start: records deleted before read")
 )
-
-// Messages of the group screen.
-type (
-	groupLoadedMsg struct {
-		gl           *backend.GroupLag // nil: the group is not listed
-		times        map[backend.Position]time.Time
-		err, timeErr error
-	}
-	groupTickMsg struct {
-		gen int
-	}
-	groupRetryMsg struct{}
-)
-
-// Sort orders of the partitions table.
-const (
-	psPartition = iota
-	psStatus
-	psLag
-	psTimeLag
-	psRate
-	psCount
-)
-
-var partSortNames = []string{"partition", "status", "lag", "time lag", "rate"}
 
 // Partition table columns.
 const (
@@ -84,37 +57,23 @@ type groupScreen struct {
 	group   string
 	refresh time.Duration
 
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	spin    spinner.Model
-	prompt  ui.Prompt
+	load    *ui.Loader[groupResult]
 	members *ui.Table
-	parts   *ui.Table
+	parts   *ui.List[partRow]
 	visCols []int
-	times   map[backend.Position]time.Time // this screen's TimeLags cache
+	times   map[backend.Position]time.Time // this screen's TimeLags cache (see groupsScreen.times)
 
 	gv      groupView
 	have    bool
 	missing bool // the cluster does not know the group
-	all     []partRow
-	rows    []partRow
 	consume float64
 	produce float64
 	rateOK  bool
 
 	focusMembers bool
 	member       string // show only this member's partitions
-	filter       string
-	sortCol      int
-	sortDesc     bool
 	chartOff     bool
 
-	loading bool
-	paused  bool
-	again   bool
-	tickGen int
-	err     error
 	timeErr error
 	updated time.Time
 
@@ -125,6 +84,14 @@ type groupScreen struct {
 	partsH   int
 }
 
+// groupResult is one refresh of the group screen; gl is nil when the
+// cluster does not list the group.
+type groupResult struct {
+	gl      *backend.GroupLag
+	times   map[backend.Position]time.Time
+	timeErr error
+}
+
 // NewGroup shows one group: state, protocol, assignor and members; every
 // partition with its owner, committed offset, log start, high watermark,
 // lag in records and in time, consume rate and verdict; and the history
@@ -132,14 +99,40 @@ type groupScreen struct {
 // env), so verdicts and charts carry over when it is opened and closed.
 func NewGroup(env *Env, group string, opts ...LagOption) ui.Screen {
 	m := monitorFor(env)
-	o := lagOpts(m, opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &groupScreen{env: env, mon: m, group: group, refresh: o.refresh,
-		ctx: ctx, cancel: cancel, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), times: m.times}
+	s := &groupScreen{env: env, mon: m, group: group, refresh: lagOpts(m, opts).refresh, times: m.times}
+	s.load = ui.NewLoader(env.Theme, ui.LoaderSpec[groupResult]{Fetch: s.fetch, Apply: s.apply,
+		What: "group " + group, Every: s.refresh})
 	s.members = ui.NewTable(env.Theme, nil)
 	s.members.SetEmpty("no members: nobody is consuming")
-	s.parts = ui.NewTable(env.Theme, nil)
-	s.parts.SetEmpty("no partitions: the group has no commits, assignments or subscriptions")
+	sortBy := func(name, col string, f func(a, b partRow) int) ui.Sort[partRow] {
+		return ui.Sort[partRow]{Name: name, Column: col, Compare: f, Desc: true}
+	}
+	byPartition := func(a, b partRow) int {
+		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	}
+	s.parts = ui.NewList(env.Theme, ui.ListSpec[partRow]{
+		Columns:    s.partColumns,
+		Cells:      s.partCells,
+		Key:        func(p partRow) string { return p.Topic + "\x00" + strconv.Itoa(int(p.Partition)) },
+		Match:      func(p partRow, f string) bool { return p.matches(f) },
+		FilterHint: "filter partitions: topic, owner, verdict",
+		Keep:       func(p partRow) bool { return s.member == "" || p.Owner == s.member },
+		Sorts: []ui.Sort[partRow]{
+			{Name: "partition", Column: "TOPIC", Compare: byPartition},
+			sortBy("status", "STATUS", func(a, b partRow) int { return cmp.Compare(a.status.Severity(), b.status.Severity()) }),
+			sortBy("lag", "LAG", func(a, b partRow) int { return cmp.Compare(a.Lag, b.Lag) }),
+			sortBy("time lag", "TIME LAG", func(a, b partRow) int { return cmp.Compare(timeKey(a.tl), timeKey(b.tl)) }),
+			sortBy("rate", "RATE", func(a, b partRow) int { return cmp.Compare(rateKey(a), rateKey(b)) }),
+		},
+		Tie:      byPartition,
+		SortHelp: "sort: partition, status, lag, time lag, rate",
+		Empty: func(f string) string {
+			if f != "" || s.member != "" {
+				return "no partition matches"
+			}
+			return "no partitions: the group has no commits, assignments or subscriptions"
+		},
+	})
 	if gv, ok := m.snapshot(group, env.now()); ok {
 		s.setGroup(gv)
 	}
@@ -150,42 +143,31 @@ func NewGroup(env *Env, group string, opts ...LagOption) ui.Screen {
 func (s *groupScreen) Title() string { return s.group }
 
 func (s *groupScreen) Help() []key.Binding {
-	return []key.Binding{keyGroupFocus, keyGroupEnter, ui.Keys.Filter, keyLagSort, keyLagReverse, keyGroupSortBy,
+	return []key.Binding{keyGroupFocus, keyGroupEnter, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.parts.SortKeys(),
 		keyLagPause, keyGroupChart, keyGroupReset, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
 		ui.Keys.Top, ui.Keys.Bottom, keyLagEstim, keyGroupLost}
 }
 
-func (s *groupScreen) CapturingInput() bool { return s.prompt.Active() }
+func (s *groupScreen) CapturingInput() bool { return s.parts.PromptActive() }
 
 // Close stops an in-flight refresh when the screen is popped.
-func (s *groupScreen) Close() { s.cancel() }
+func (s *groupScreen) Close() { s.load.Close() }
 
-func (s *groupScreen) Init() tea.Cmd { return tea.Batch(s.load(), s.spin.Tick) }
+func (s *groupScreen) Init() tea.Cmd { return s.load.Start() }
 
-func (s *groupScreen) Refresh() tea.Cmd {
-	if s.loading {
-		s.again = true
-		return nil
-	}
-	return s.load()
-}
+func (s *groupScreen) Refresh() tea.Cmd { return s.load.Refresh() }
 
-// load fetches this group only: the same batched requests as the list,
+// fetch reads this group only: the same batched requests as the list,
 // sized for one group.
-func (s *groupScreen) load() tea.Cmd {
-	s.loading = true
-	s.tickGen++
-	c, ctx, group, known := s.env.Cluster, s.ctx, s.group, s.times
-	return func() tea.Msg {
-		gls, times, err, terr := loadLags(ctx, c, []string{group}, "", known)
-		msg := groupLoadedMsg{times: times, err: err, timeErr: terr}
-		for i := range gls {
-			if gls[i].Group == group && !notFound(&gls[i]) {
-				msg.gl = &gls[i]
-			}
+func (s *groupScreen) fetch(ctx context.Context) (groupResult, error) {
+	gls, times, err, terr := loadLags(ctx, s.env.Cluster, []string{s.group}, "", s.times)
+	r := groupResult{times: times, timeErr: terr}
+	for i := range gls {
+		if gls[i].Group == s.group && !notFound(&gls[i]) {
+			r.gl = &gls[i]
 		}
-		return msg
 	}
+	return r, err
 }
 
 // notFound reports a group the cluster does not know: kfake answers "no
@@ -194,104 +176,52 @@ func notFound(g *backend.GroupLag) bool {
 	return g.Err == "no such group" || (g.State == "Dead" && g.Members == 0 && len(g.Partitions) == 0)
 }
 
-func (s *groupScreen) next() tea.Cmd {
-	if s.again {
-		s.again = false
-		return s.load()
-	}
-	if s.paused {
-		return nil
-	}
-	return tickCmd(s.ctx, s.refresh, groupTickMsg{gen: s.tickGen})
-}
-
 // Back undoes the member filter, then the text filter, before esc leaves.
 func (s *groupScreen) Back() (bool, tea.Cmd) {
-	switch {
-	case s.member != "":
+	if s.member != "" {
 		s.member = ""
-	case s.filter != "":
-		s.filter = ""
-		s.prompt.SetValue("")
-	default:
-		return false, nil
+		s.parts.Apply()
+		return true, nil
 	}
-	s.apply()
-	return true, nil
+	return s.parts.ClearFilter(), nil
 }
 
 func (s *groupScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case groupLoadedMsg:
-		return s, s.onLoaded(msg)
-
-	case groupTickMsg:
-		if msg.gen != s.tickGen || s.loading || s.paused {
-			return s, nil
-		}
-		return s, s.load()
-
-	case groupRetryMsg:
-		return s, s.Refresh()
-
-	case spinner.TickMsg:
-		if s.have || s.missing || !s.loading {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
+	if cmd, ok := s.load.Update(msg); ok {
 		return s, cmd
-
+	}
+	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
 		s.focused().HandleMouse(msg)
-		return s, nil
-
 	case tea.PasteMsg:
-		if s.prompt.Active() {
-			return s, s.updatePrompt(msg)
-		}
-
+		cmd, _ := s.parts.HandleKey(msg)
+		return s, cmd
 	case tea.KeyPressMsg:
-		if s.prompt.Active() {
-			return s, s.updatePrompt(msg)
+		if s.parts.PromptActive() {
+			cmd, _ := s.parts.HandleKey(msg)
+			return s, cmd
 		}
 		return s, s.handleKey(msg)
 	}
 	return s, nil
 }
 
-func (s *groupScreen) onLoaded(msg groupLoadedMsg) tea.Cmd {
-	s.loading = false
-	if msg.err != nil {
-		first := s.err == nil
-		s.err = msg.err
-		next := s.next()
-		if !first {
-			return next
-		}
-		err := fmt.Errorf("group %s: %w", s.group, msg.err)
-		return tea.Batch(next, func() tea.Msg {
-			return ui.ErrMsg{Err: err, Retry: func() tea.Msg { return groupRetryMsg{} }}
-		})
-	}
-	var cmd tea.Cmd
-	if s.err != nil {
-		cmd = ui.ClearErr()
-	}
-	s.err, s.timeErr = nil, msg.timeErr
-	if msg.times != nil {
-		s.times = msg.times
+// apply installs a refresh (in Update: the monitor belongs to the event
+// loop).
+func (s *groupScreen) apply(r groupResult) {
+	s.timeErr = r.timeErr
+	if r.times != nil {
+		s.times = r.times
 	}
 	now := s.env.now()
 	s.updated = now
-	if msg.gl == nil {
+	if r.gl == nil {
 		s.missing, s.have = true, false
-		return tea.Batch(cmd, s.next())
+		return
 	}
 	s.missing = false
-	gvs := s.mon.observe([]backend.GroupLag{*msg.gl}, s.times, now, "")
+	gvs := s.mon.observe([]backend.GroupLag{*r.gl}, s.times, now, "")
 	s.setGroup(gvs[0])
-	return tea.Batch(cmd, s.next())
 }
 
 // setGroup installs a new view of the group and derives rates and trends
@@ -300,7 +230,7 @@ func (s *groupScreen) setGroup(gv groupView) {
 	first := !s.have
 	s.gv, s.have = gv, true
 	horizon := max(30*time.Second, 5*s.refresh)
-	s.all = s.all[:0]
+	var all []partRow
 	s.consume, s.produce, s.rateOK = 0, 0, false
 	for _, p := range gv.parts {
 		r := partRow{partView: p}
@@ -318,13 +248,13 @@ func (s *groupScreen) setGroup(gv groupView) {
 				r.trend[i] = float64(max(x.Lag(), 0))
 			}
 		}
-		s.all = append(s.all, r)
+		all = append(all, r)
 	}
 	s.setMembers()
-	s.apply()
+	s.parts.SetItems(all)
 	s.layout()
 	if first {
-		s.parts.Top()
+		s.parts.Table().Top()
 	}
 	if len(gv.MembersInfo) == 0 {
 		s.focusMembers = false // the members table is hidden
@@ -335,20 +265,7 @@ func (s *groupScreen) focused() *ui.Table {
 	if s.focusMembers {
 		return s.members
 	}
-	return s.parts
-}
-
-func (s *groupScreen) updatePrompt(msg tea.Msg) tea.Cmd {
-	ev, cmd := s.prompt.Update(msg)
-	switch ev {
-	case ui.PromptChanged, ui.PromptSubmitted:
-		s.filter = strings.TrimSpace(s.prompt.Value())
-		s.apply()
-	case ui.PromptCancelled:
-		s.filter = ""
-		s.apply()
-	}
-	return cmd
+	return s.parts.Table()
 }
 
 func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -359,21 +276,12 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, ui.Keys.Filter):
 		s.focusMembers = false
-		s.prompt.SetWidth(s.w)
-		return s.prompt.OpenWith("/", "filter partitions: topic, owner, verdict", s.filter)
+		cmd, _ := s.parts.HandleKey(msg)
+		return cmd
 	case key.Matches(msg, keyGroupEnter):
 		return s.enter()
 	case key.Matches(msg, keyLagPause):
-		s.paused = !s.paused
-		if s.paused {
-			s.tickGen++
-			return ui.Toast("auto-refresh paused (p to resume)")
-		}
-		var cmd tea.Cmd
-		if !s.loading {
-			cmd = s.load()
-		}
-		return tea.Batch(cmd, ui.Toast("auto-refresh every "+fmtEvery(s.refresh)))
+		return s.load.TogglePause()
 	case key.Matches(msg, keyGroupChart):
 		s.chartOff = !s.chartOff
 		s.layout()
@@ -384,23 +292,12 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return func() tea.Msg { return ui.ErrMsg{Err: err} }
 		}
 		return ui.Push(NewReset(s.env, s.env.DataDir, s.group))
-	case key.Matches(msg, keyLagSort):
-		s.sortCol = (s.sortCol + 1) % psCount
-		s.sortDesc = s.sortCol != psPartition
-		s.apply()
-	case key.Matches(msg, keyLagReverse):
-		s.sortDesc = !s.sortDesc
-		s.apply()
-	case key.Matches(msg, keyGroupSortBy):
-		c, _ := strconv.Atoi(msg.String())
-		if c-1 == s.sortCol {
-			s.sortDesc = !s.sortDesc
-		} else {
-			s.sortCol, s.sortDesc = c-1, c-1 != psPartition
-		}
-		s.apply()
 	default:
-		s.focused().HandleKey(msg)
+		if s.focusMembers && s.members.HandleKey(msg) {
+			return nil
+		}
+		cmd, _ := s.parts.HandleKey(msg) // sort keys, and navigation of the partitions
+		return cmd
 	}
 	return nil
 }
@@ -416,14 +313,14 @@ func (s *groupScreen) enter() tea.Cmd {
 		}
 		s.member = ms[s.members.Cursor()].MemberID
 		s.focusMembers = false
-		s.apply()
-		s.parts.Top()
+		s.parts.Apply()
+		s.parts.Table().Top()
 		return nil
 	}
-	if len(s.rows) == 0 {
+	p, ok := s.parts.Selected()
+	if !ok {
 		return nil
 	}
-	p := s.rows[s.parts.Cursor()]
 	switch {
 	case p.Committed < 0:
 		return ui.Toast("no committed offset on " + ui.Sanitize(p.Topic) + "/" + strconv.Itoa(int(p.Partition)))
@@ -499,79 +396,19 @@ func (p *partRow) matches(f string) bool {
 	return false
 }
 
-func (s *groupScreen) apply() {
-	type pk struct {
-		t string
-		p int32
-	}
-	var keep *pk
-	if len(s.rows) > 0 {
-		r := s.rows[s.parts.Cursor()]
-		keep = &pk{r.Topic, r.Partition}
-	}
-	f := strings.ToLower(s.filter)
-	s.rows = s.rows[:0]
-	for i := range s.all {
-		if s.member != "" && s.all[i].Owner != s.member {
-			continue
-		}
-		if s.all[i].matches(f) {
-			s.rows = append(s.rows, s.all[i])
-		}
-	}
-	slices.SortStableFunc(s.rows, func(a, b partRow) int {
-		var c int
-		switch s.sortCol {
-		case psStatus:
-			c = cmp.Compare(a.status.Severity(), b.status.Severity())
-		case psLag:
-			c = cmp.Compare(a.Lag, b.Lag)
-		case psTimeLag:
-			c = cmp.Compare(timeKey(a.tl), timeKey(b.tl))
-		case psRate:
-			c = cmp.Compare(rateKey(a), rateKey(b))
-		}
-		if s.sortDesc {
-			c = -c
-		}
-		if c == 0 {
-			c = cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
-			if s.sortDesc && s.sortCol == psPartition {
-				c = -c
-			}
-		}
-		return c
-	})
-	rows, cols := s.rows, s.visCols
-	s.parts.SetRows(len(rows), func(i int) []string {
-		cells := make([]string, len(cols))
-		for j, c := range cols {
-			cells[j] = partCell(&rows[i], c)
-		}
-		return cells
-	})
-	sortVis := map[int]int{psPartition: pcTopic, psStatus: pcStatus, psLag: pcLag, psTimeLag: pcTimeLag, psRate: pcRate}[s.sortCol]
-	s.parts.SetSort(slices.Index(cols, sortVis), s.sortDesc)
-	if keep != nil {
-		for i := range rows {
-			if rows[i].Topic == keep.t && rows[i].Partition == keep.p {
-				s.parts.SetCursor(i)
-				break
-			}
-		}
-	}
-	if s.filter != "" || s.member != "" {
-		s.parts.SetEmpty("no partition matches")
-	} else {
-		s.parts.SetEmpty("no partitions: the group has no commits, assignments or subscriptions")
-	}
-}
-
 func rateKey(p partRow) float64 {
 	if !p.rateOK {
 		return -1
 	}
 	return p.consume
+}
+
+func (s *groupScreen) partCells(p partRow) []string {
+	cells := make([]string, len(s.visCols))
+	for j, c := range s.visCols {
+		cells[j] = partCell(&p, c)
+	}
+	return cells
 }
 
 func partCell(p *partRow, col int) string {
@@ -616,7 +453,6 @@ func partCell(p *partRow, col int) string {
 
 func (s *groupScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.prompt.SetWidth(w)
 	s.layout()
 }
 
@@ -667,7 +503,11 @@ func (s *groupScreen) layout() {
 	}
 	s.members.SetColumns(mcols)
 	s.members.SetSize(w, s.membersH)
+	s.parts.SetSize(w, s.partsH)
+}
 
+// partColumns picks the partition columns for the width (see layout).
+func (s *groupScreen) partColumns(w int) []ui.Column {
 	all := map[int]ui.Column{
 		pcStatus:    {Title: "STATUS", Width: statusWidth},
 		pcTopic:     {Title: "TOPIC", MinWidth: 8, Flex: 1},
@@ -715,13 +555,8 @@ func (s *groupScreen) layout() {
 	for i, c := range vis {
 		cols[i] = all[c]
 	}
-	changed := !slices.Equal(vis, s.visCols)
 	s.visCols = vis
-	s.parts.SetColumns(cols)
-	s.parts.SetSize(w, s.partsH)
-	if changed {
-		s.apply()
-	}
+	return cols
 }
 
 func (s *groupScreen) View() string {
@@ -732,12 +567,10 @@ func (s *groupScreen) View() string {
 	if !s.have {
 		switch {
 		case s.missing:
-			return centered(th.Error.Render("✗ no consumer group "+strconv.Quote(ui.Sanitize(s.group)))+"\n"+
+			return ui.Centered(th.Error.Render("✗ no consumer group "+strconv.Quote(ui.Sanitize(s.group)))+"\n"+
 				th.Muted.Render("it may appear when a consumer joins or commits; still watching"), s.w, s.h)
-		case s.err != nil:
-			return centered(th.Error.Render("✗ "+errText(s.err))+"\n"+th.Muted.Render("press R to retry, ctrl+r to reload"), s.w, s.h)
 		}
-		return centered(s.spin.View()+" loading group "+ui.Sanitize(s.group)+"…", s.w, s.h)
+		return s.load.Placeholder(s.w, s.h, "loading group "+ui.Sanitize(s.group)+"…")
 	}
 	lines := s.header()
 	if s.chartH == 1 {
@@ -754,25 +587,25 @@ func (s *groupScreen) View() string {
 	if s.partsH > 0 {
 		lines = append(lines, strings.Split(s.partsView(), "\n")...)
 	}
-	if s.prompt.Active() {
-		lines = append(lines, s.prompt.View())
+	if s.parts.PromptActive() {
+		lines = append(lines, s.parts.PromptView())
 	} else {
 		lines = append(lines, s.detail())
 	}
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }
 
 // partsView is the partitions table with verdicts coloured and LOST rows
 // red from end to end (the selected row keeps its highlight).
 func (s *groupScreen) partsView() string {
 	th := s.env.Theme
-	rows := s.rows
-	v := s.parts.View()
-	cur := s.parts.Cursor()
-	v = restyleRows(v, s.parts, func(i int) (lipgloss.Style, bool) {
+	rows, t := s.parts.Rows(), s.parts.Table()
+	v := t.View()
+	cur := t.Cursor()
+	v = restyleRows(v, t, func(i int) (lipgloss.Style, bool) {
 		return th.Error, rows[i].status == lag.Lost && i != cur
 	})
-	return restyleCells(v, s.parts, 1, 1+statusWidth, func(i int) (lipgloss.Style, bool) {
+	return restyleCells(v, t, 1, 1+statusWidth, func(i int) (lipgloss.Style, bool) {
 		return statusStyle(th, rows[i].status), rows[i].status != lag.Lost || i == cur
 	})
 }
@@ -796,11 +629,11 @@ func (s *groupScreen) header() []string {
 	if s.rateOK {
 		l2 += sep + th.Muted.Render("consume ") + fmtRate(s.consume, true) + sep + th.Muted.Render("produce ") + fmtRate(s.produce, true)
 	}
-	l2 += "  " + refreshState(th, s.paused, s.loading, s.refresh, s.updated, s.env.now())
-	if s.err != nil {
-		l2 += "  " + th.Error.Render("✗ "+errText(s.err))
+	l2 += "  " + refreshState(th, s.load.Paused(), s.load.Loading(), s.refresh, s.updated, s.env.now())
+	if err := s.load.Err(); err != nil {
+		l2 += "  " + th.Error.Render("✗ "+ui.ErrText(err))
 	} else if s.timeErr != nil {
-		l2 += "  " + th.Warn.Render("time lag: "+errText(s.timeErr))
+		l2 += "  " + th.Warn.Render("time lag: "+ui.ErrText(s.timeErr))
 	}
 	out := []string{l1, l2}
 	if g.lost > 0 {
@@ -860,19 +693,15 @@ func (s *groupScreen) tableTitle(members bool) string {
 	if members {
 		return mark + th.Header.Render("MEMBERS") + th.Muted.Render(" "+strconv.Itoa(len(s.gv.MembersInfo)))
 	}
-	t := mark + th.Header.Render("PARTITIONS") + th.Muted.Render(" "+strconv.Itoa(len(s.rows)))
+	t := mark + th.Header.Render("PARTITIONS") + th.Muted.Render(" "+strconv.Itoa(len(s.parts.Rows())))
 	var extra []string
 	if s.member != "" {
 		extra = append(extra, "member "+ui.Sanitize(s.member)+" (esc: all)")
 	}
-	if s.filter != "" {
-		extra = append(extra, "filter "+strconv.Quote(ui.Sanitize(s.filter)))
+	if f := s.parts.FilterLabel(); f != "" {
+		extra = append(extra, f)
 	}
-	dir := "▲"
-	if s.sortDesc {
-		dir = "▼"
-	}
-	extra = append(extra, "sort "+partSortNames[s.sortCol]+" "+dir)
+	extra = append(extra, s.parts.SortLabel())
 	return t + th.Muted.Render(" · "+strings.Join(extra, " · "))
 }
 
@@ -888,10 +717,10 @@ func (s *groupScreen) detail() string {
 		m := ms[s.members.Cursor()]
 		return th.Muted.Render(" " + ui.Sanitize(m.MemberID) + " · enter: show its partitions")
 	}
-	if len(s.rows) == 0 {
+	p, ok := s.parts.Selected()
+	if !ok {
 		return ""
 	}
-	p := s.rows[s.parts.Cursor()]
 	where := ui.Sanitize(p.Topic) + "/" + strconv.Itoa(int(p.Partition))
 	if p.Err != "" {
 		return th.Warn.Render(" " + where + ": " + ui.Sanitize(p.Err))

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -247,42 +246,31 @@ func TestGroupsScreenTopicMode(t *testing.T) {
 	h.quit(t)
 }
 
-// TestGroupsRefreshNoStacking drives the screen without a program: ticks
-// that arrive while a refresh is in flight, or from an older chain, start
-// nothing; ctrl+r during a refresh queues exactly one more.
+// TestGroupsRefreshNoStacking drives the screen without a program. Its
+// refreshes go through one ui.Loader, whose chain (ticks during a fetch or
+// from an older chain start nothing, a refresh asked for meanwhile runs
+// once after it, paused arms nothing) is ui.TestLoaderSingleChain; here:
+// the screen starts one load, ctrl+r during it starts no second, p pauses
+// and the screen says so.
 func TestGroupsRefreshNoStacking(t *testing.T) {
 	env, _ := testEnv(t, "dark")
 	s := NewGroups(env, "", WithRefresh(time.Hour)).(*groupsScreen)
 	s.SetSize(100, 20)
 	cmd := s.Init() // a load is in flight
-	if cmd == nil || !s.loading {
+	if cmd == nil || !s.Loader().Loading() {
 		t.Fatal("Init should start a load")
 	}
-	gen := s.tickGen
-	if _, c := s.Update(groupsTickMsg{gen: gen}); c != nil {
-		t.Fatal("a tick during a refresh must not start another")
-	}
-	// Another screen's ticks never reach this one: the shell delivers each
-	// screen's results to it alone (ui.TestMessageRouting).
-	if c := s.Refresh(); c != nil || !s.again {
+	if c := s.Refresh(); c != nil {
 		t.Fatal("ctrl+r during a refresh queues one, starts none")
 	}
-	// The result arrives: the queued refresh starts now, not a tick.
-	_, c := s.Update(groupsLoadedMsg{})
-	if c == nil || !s.loading || s.again {
-		t.Fatal("queued refresh should start when the result arrives")
+	d := &driver{s: s}
+	d.run(cmd) // the result, then the queued refresh
+	if !s.Loader().Loaded() || s.Loader().Loading() {
+		t.Fatal("the load and the queued one should both be done")
 	}
-	if _, c := s.Update(groupsTickMsg{gen: gen}); c != nil {
-		t.Fatal("a tick of the old chain must be dropped")
-	}
-	_, _ = s.Update(groupsLoadedMsg{})
-	// Paused: the result arms nothing, ticks are ignored.
-	s.Update(tea.KeyPressMsg{Code: 'p', Text: "p"}) // resume would load; pause first
-	if !s.paused {
+	d.press("p")
+	if !s.Loader().Paused() {
 		t.Fatal("p pauses")
-	}
-	if _, c := s.Update(groupsTickMsg{gen: s.tickGen}); c != nil {
-		t.Fatal("paused: ticks start nothing")
 	}
 	if !strings.Contains(s.View(), "paused") {
 		t.Fatalf("paused state not shown:\n%s", s.View())

@@ -211,7 +211,7 @@ func (d *driver) run(cmd tea.Cmd) {
 	for len(queue) > 0 {
 		c := queue[0]
 		queue = queue[1:]
-		if c == nil || reflect.ValueOf(c).Pointer() == tickCode {
+		if c == nil || isTimer(c) {
 			continue // timers (auto-refresh, spinner, toasts) would only block
 		}
 		if !d.until.IsZero() && time.Now().After(d.until) {
@@ -226,7 +226,7 @@ func (d *driver) run(cmd tea.Cmd) {
 		case nil:
 		case tea.BatchMsg:
 			queue = append(queue, m...)
-		case spinner.TickMsg, refreshTickMsg:
+		case spinner.TickMsg:
 		case ui.PushMsg:
 			d.pushed = append(d.pushed, m.Screen)
 		case ui.ToastMsg:
@@ -246,9 +246,17 @@ func (d *driver) run(cmd tea.Cmd) {
 	}
 }
 
-// tickCode identifies commands made by tea.Tick: every closure from one
-// function literal shares its code pointer.
-var tickCode = reflect.ValueOf(tea.Tick(time.Hour, nil)).Pointer()
+// Timers are commands made by tea.Tick or ui.Tick (refresh chains): every
+// closure from one function literal shares its code pointer.
+var (
+	tickCode   = reflect.ValueOf(tea.Tick(time.Hour, nil)).Pointer()
+	uiTickCode = reflect.ValueOf(ui.Tick(context.Background(), time.Hour, nil)).Pointer()
+)
+
+func isTimer(c tea.Cmd) bool {
+	p := reflect.ValueOf(c).Pointer()
+	return p == tickCode || p == uiTickCode
+}
 
 func (d *driver) send(msgs ...tea.Msg) {
 	for _, m := range msgs {

@@ -51,7 +51,7 @@ func lagChart(at []time.Time, v []int64, w, h int, th themes.Theme) string {
 	if len(at) < 2 {
 		lines := make([]string, h)
 		lines[h/2] = th.Muted.Render("  lag history: collecting samples…")
-		return joinLines(lines, w, h)
+		return ui.JoinLines(lines, w, h)
 	}
 	return renderLagChart(at, v, w, h, th)
 }
@@ -88,7 +88,7 @@ func renderSparkline(vals []float64, w int) string {
 		}
 	}
 	sl.Draw()
-	return fitLine(ansi.Strip(sl.View()), w)
+	return ui.FitLine(ansi.Strip(sl.View()), w)
 }
 
 // renderLagChart draws the history as a braille time-series line chart
@@ -120,5 +120,5 @@ func renderLagChart(at []time.Time, v []int64, w, h int, th themes.Theme) string
 		c.Push(tslc.TimePoint{Time: at[i], Value: float64(v[i])})
 	}
 	c.DrawBraille()
-	return joinLines(strings.Split(c.View(), "\n"), w, h)
+	return ui.JoinLines(strings.Split(c.View(), "\n"), w, h)
 }

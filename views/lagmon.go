@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -324,14 +323,6 @@ func loadLags(ctx context.Context, c *backend.Cluster, groups []string, topic st
 
 // Formatting shared by the lag screens and kept here so both read alike.
 
-// fmtEvery renders a refresh interval: "2s", "500ms", "1h".
-func fmtEvery(d time.Duration) string {
-	if d < time.Second || d%time.Second != 0 {
-		return d.String()
-	}
-	return ui.FormatAge(d)
-}
-
 // fmtTimeLag renders a time lag: "3m12s" read from the record at the
 // committed offset, "~3m12s" estimated from high-watermark samples, "-"
 // unknown.
@@ -422,20 +413,4 @@ func restyleCells(view string, t *ui.Table, start, end int, style func(row int) 
 // restyleRows re-renders whole row lines (the LOST rows) with a style.
 func restyleRows(view string, t *ui.Table, style func(row int) (lipgloss.Style, bool)) string {
 	return restyleCells(view, t, 0, t.Width(), style)
-}
-
-// tickCmd arms one refresh tick of a lag screen. Unlike tea.Tick it ends
-// when the screen's context does (Close), so a popped screen leaves no
-// timer goroutine behind.
-func tickCmd(ctx context.Context, d time.Duration, msg tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return msg
-		case <-ctx.Done():
-			return nil
-		}
-	}
 }

@@ -478,9 +478,9 @@ func (s *projDiffScreen) View() string {
 	th := s.env.Theme
 	if s.src == nil {
 		if s.err != nil {
-			return centered(th.Error.Render("✗ "+errText(s.err))+"\n"+th.Muted.Render("press R to retry"), s.w, s.h)
+			return ui.Centered(th.Error.Render("✗ "+ui.ErrText(s.err))+"\n"+th.Muted.Render("press R to retry"), s.w, s.h)
 		}
-		return centered(s.spin.View()+" opening "+ui.Sanitize(s.runA)+" and "+ui.Sanitize(s.runB)+"…", s.w, s.h)
+		return ui.Centered(s.spin.View()+" opening "+ui.Sanitize(s.runA)+" and "+ui.Sanitize(s.runB)+"…", s.w, s.h)
 	}
 	top := s.countsLine()
 	if s.prompt.Active() {
@@ -500,7 +500,7 @@ func (s *projDiffScreen) View() string {
 		}
 		return th.Muted, true
 	})
-	return fitLine(top, s.w) + "\n" + fitLine(s.sumLine(), s.w) + "\n" + body
+	return ui.FitLine(top, s.w) + "\n" + ui.FitLine(s.sumLine(), s.w) + "\n" + body
 }
 
 func (s *projDiffScreen) countsLine() string {
@@ -508,7 +508,7 @@ func (s *projDiffScreen) countsLine() string {
 	var parts []string
 	if s.sum == nil {
 		if s.sumErr != nil {
-			parts = append(parts, th.Error.Render("✗ counts: "+errText(s.sumErr)))
+			parts = append(parts, th.Error.Render("✗ counts: "+ui.ErrText(s.sumErr)))
 		} else {
 			parts = append(parts, s.spin.View()+th.Muted.Render(" counting…"))
 		}
@@ -530,7 +530,7 @@ func (s *projDiffScreen) countsLine() string {
 		rest = append(rest, "loading…")
 	}
 	if s.err != nil {
-		rest = append(rest, th.Error.Render("✗ "+errText(s.err)))
+		rest = append(rest, th.Error.Render("✗ "+ui.ErrText(s.err)))
 	}
 	line := " " + strings.Join(parts, "  ")
 	if len(rest) > 0 {

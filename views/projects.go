@@ -3,11 +3,11 @@ package views
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/project"
@@ -25,30 +25,10 @@ var (
 	keyProjDiff = binding([]string{"d"}, "d", "side by side (marked runs, or marked + cursor)")
 )
 
-type (
-	projListMsg struct {
-		runs []*project.Meta
-		err  error
-	}
-	projTickMsg struct {
-		gen int
-	}
-	projRetryMsg struct{}
-)
-
 type projectsScreen struct {
-	env     *Env
-	ctx     context.Context
-	cancel  context.CancelFunc
-	table   *ui.Table
-	spin    spinner.Model
-	runs    []*project.Meta
-	marks   []string // run ids marked, left first
-	loaded  bool
-	loading bool
-	tickGen int
-	err     error
-	w, h    int
+	*ui.ListScreen[*project.Meta]
+	env   *Env
+	marks []string // run ids marked, left first
 }
 
 // NewProjections lists the projection runs in env.DataDir: name, status,
@@ -56,22 +36,35 @@ type projectsScreen struct {
 // space marks runs (the first is the left side, the second the right) and d
 // opens the side-by-side comparison.
 func NewProjections(env *Env) ui.Screen {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &projectsScreen{env: env, ctx: ctx, cancel: cancel, spin: newSpinner(env)}
-	s.table = ui.NewTable(env.Theme, []ui.Column{
-		{Title: "MARK", Width: 5},
-		{Title: "RUN", MinWidth: 10, Flex: 2},
-		{Title: "PROJECTION", MinWidth: 8, Flex: 1},
-		{Title: "AGG", Width: 6},
-		{Title: "STATUS", Width: 8},
-		{Title: "PROGRESS", Width: 22},
-		{Title: "ROWS", Width: 9, Right: true},
-		{Title: "WINDOW", MinWidth: 8, Flex: 1},
+	s := &projectsScreen{env: env}
+	fetch := func(context.Context) ([]*project.Meta, error) { return project.ListRuns(env.DataDir) }
+	s.ListScreen = ui.NewListScreen(env.Theme, fetch, ui.ListScreenSpec[*project.Meta]{
+		ListSpec: ui.ListSpec[*project.Meta]{
+			Columns: func(int) []ui.Column {
+				return []ui.Column{
+					{Title: "MARK", Width: 5},
+					{Title: "RUN", MinWidth: 10, Flex: 2},
+					{Title: "PROJECTION", MinWidth: 8, Flex: 1},
+					{Title: "AGG", Width: 6},
+					{Title: "STATUS", Width: 8},
+					{Title: "PROGRESS", Width: 22},
+					{Title: "ROWS", Width: 9, Right: true},
+					{Title: "WINDOW", MinWidth: 8, Flex: 1},
+				}
+			},
+			Cells: s.cells,
+			Key:   func(m *project.Meta) string { return m.ID },
+			Empty: func(string) string { return "no projection runs (rewind project run SPEC)" },
+		},
+		Loading: "loading projection runs…",
+		Every:   projRefresh,
+		Summary: s.summary,
+		Keys:    s.keys,
 	})
-	s.table.SetEmpty("no projection runs (rewind project run SPEC)")
-	s.apply()
 	return s
 }
+
+func (s *projectsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.ListScreen.Update(msg) }
 
 func (s *projectsScreen) Title() string { return "projections" }
 
@@ -79,117 +72,44 @@ func (s *projectsScreen) Help() []key.Binding {
 	return append([]key.Binding{keyProjOpen, keyProjMark, keyProjDiff, ui.Keys.Refresh}, ui.TableKeys()...)
 }
 
-func (s *projectsScreen) Close() { s.cancel() }
-
-func (s *projectsScreen) Init() tea.Cmd { return tea.Batch(s.load(), s.spin.Tick) }
-
-func (s *projectsScreen) Refresh() tea.Cmd {
-	if s.loading {
-		return nil
-	}
-	return s.load()
-}
-
-func (s *projectsScreen) load() tea.Cmd {
-	s.loading = true
-	s.tickGen++
-	dir := s.env.DataDir
-	return func() tea.Msg {
-		runs, err := project.ListRuns(dir)
-		return projListMsg{runs: runs, err: err}
-	}
-}
-
 // Back clears the marks before esc leaves.
 func (s *projectsScreen) Back() (bool, tea.Cmd) {
 	if len(s.marks) > 0 {
 		s.marks = nil
-		s.apply()
+		s.Apply()
 		return true, nil
 	}
 	return false, nil
 }
 
-func (s *projectsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case projListMsg:
-		s.loading = false
-		next := tickCmd(s.ctx, projRefresh, projTickMsg{gen: s.tickGen})
-		if msg.err != nil {
-			first := s.err == nil
-			s.err = msg.err
-			if !first {
-				return s, next
-			}
-			return s, tea.Batch(next, func() tea.Msg {
-				return ui.ErrMsg{Err: msg.err, Retry: func() tea.Msg { return projRetryMsg{} }}
-			})
-		}
-		var clr tea.Cmd
-		if s.err != nil {
-			clr = ui.ClearErr()
-		}
-		s.err = nil
-		s.loaded = true
-		keep := s.selectedID()
-		s.runs = msg.runs
-		s.apply()
-		for i, m := range s.runs {
-			if m.ID == keep {
-				s.table.SetCursor(i)
-			}
-		}
-		return s, tea.Batch(clr, next)
-	case projTickMsg:
-		if msg.gen != s.tickGen || s.loading {
-			return s, nil
-		}
-		return s, s.load()
-	case projRetryMsg:
-		return s, s.Refresh()
-	case spinner.TickMsg:
-		if s.loaded {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
-	case tea.MouseWheelMsg:
-		s.table.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		return s, s.handleKey(msg)
-	}
-	return s, nil
-}
-
 func (s *projectsScreen) selectedID() string {
-	if len(s.runs) == 0 {
-		return ""
+	if m, ok := s.Selected(); ok {
+		return m.ID
 	}
-	return s.runs[s.table.Cursor()].ID
+	return ""
 }
 
-func (s *projectsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+func (s *projectsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, keyProjOpen):
 		if id := s.selectedID(); id != "" {
-			return ui.Push(NewProjectionRun(s.env, id))
+			return ui.Push(NewProjectionRun(s.env, id)), true
 		}
 	case key.Matches(msg, keyProjMark) || msg.String() == "space":
 		id := s.selectedID()
 		if id == "" {
-			return nil
+			return nil, true
 		}
-		if i := indexOf(s.marks, id); i >= 0 {
-			s.marks = append(s.marks[:i], s.marks[i+1:]...)
+		if i := slices.Index(s.marks, id); i >= 0 {
+			s.marks = slices.Delete(s.marks, i, i+1)
 		} else {
 			if len(s.marks) == 2 {
 				s.marks = s.marks[1:] // the older right becomes the left
 			}
 			s.marks = append(s.marks, id)
 		}
-		s.apply()
-		s.table.MoveDown(1)
+		s.Apply()
+		s.Table().MoveDown(1)
 	case key.Matches(msg, keyProjDiff):
 		var a, b string
 		switch {
@@ -198,45 +118,45 @@ func (s *projectsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case len(s.marks) == 1 && s.selectedID() != "" && s.selectedID() != s.marks[0]:
 			a, b = s.marks[0], s.selectedID()
 		default:
-			return ui.Toast("mark the left run with space, then press d on the right one")
+			return ui.Toast("mark the left run with space, then press d on the right one"), true
 		}
-		return ui.Push(NewProjectionDiff(s.env, s.env.DataDir, a, b))
+		return ui.Push(NewProjectionDiff(s.env, s.env.DataDir, a, b)), true
 	default:
-		s.table.HandleKey(msg)
+		return nil, false
 	}
-	return nil
+	return nil, true
 }
 
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
+func (s *projectsScreen) cells(m *project.Meta) []string {
+	mark := ""
+	switch slices.Index(s.marks, m.ID) {
+	case 0:
+		mark = "L"
+	case 1:
+		mark = "R"
 	}
-	return -1
+	rows := "-"
+	if m.Progress != nil {
+		rows = ui.FormatCount(m.Progress.Rows)
+	}
+	win := "from " + m.From + " until " + m.Until
+	if m.Partial {
+		win = "PARTIAL · " + win
+	}
+	return []string{mark, ui.Sanitize(m.ID), ui.Sanitize(m.Name), m.Aggregate, m.Status, progressCell(m, 10), rows, ui.Sanitize(win)}
 }
 
-func (s *projectsScreen) apply() {
-	runs, marks := s.runs, s.marks
-	s.table.SetRows(len(runs), func(i int) []string {
-		m := runs[i]
-		mark := ""
-		switch indexOf(marks, m.ID) {
-		case 0:
-			mark = "L"
-		case 1:
-			mark = "R"
-		}
-		rows := "-"
-		if m.Progress != nil {
-			rows = ui.FormatCount(m.Progress.Rows)
-		}
-		win := "from " + m.From + " until " + m.Until
-		if m.Partial {
-			win = "PARTIAL · " + win
-		}
-		return []string{mark, ui.Sanitize(m.ID), ui.Sanitize(m.Name), m.Aggregate, m.Status, progressCell(m, 10), rows, ui.Sanitize(win)}
-	})
+func (s *projectsScreen) summary() string {
+	line := " " + plural(len(s.Items()), "run") + " in " + ui.Sanitize(project.RunsDir(s.env.DataDir))
+	switch len(s.marks) {
+	case 0:
+		line += " · space marks the left run"
+	case 1:
+		line += " · left " + ui.Sanitize(s.marks[0]) + " · space or d on the right run"
+	case 2:
+		line += " · " + ui.Sanitize(s.marks[0]) + " ⇄ " + ui.Sanitize(s.marks[1]) + " · d compares"
+	}
+	return s.env.Theme.Muted.Render(line)
 }
 
 // progressCell is "████░░░░░░  42%" (or done/total for a live run).
@@ -261,113 +181,45 @@ func bar(f float64, width int) string {
 	return strings.Repeat("█", n) + strings.Repeat("░", width-n)
 }
 
-func (s *projectsScreen) SetSize(w, h int) {
-	s.w, s.h = w, h
-	s.table.SetSize(w, max(0, h-1))
-}
-
-func (s *projectsScreen) View() string {
-	if s.w <= 0 || s.h <= 0 {
-		return ""
-	}
-	th := s.env.Theme
-	if !s.loaded {
-		if s.err != nil {
-			return centered(th.Error.Render("✗ "+errText(s.err))+"\n"+th.Muted.Render("press R to retry"), s.w, s.h)
-		}
-		return centered(s.spin.View()+" loading projection runs…", s.w, s.h)
-	}
-	line := " " + plural(len(s.runs), "run") + " in " + ui.Sanitize(project.RunsDir(s.env.DataDir))
-	switch len(s.marks) {
-	case 0:
-		line += " · space marks the left run"
-	case 1:
-		line += " · left " + ui.Sanitize(s.marks[0]) + " · space or d on the right run"
-	case 2:
-		line += " · " + ui.Sanitize(s.marks[0]) + " ⇄ " + ui.Sanitize(s.marks[1]) + " · d compares"
-	}
-	top := th.Muted.Render(line)
-	if s.err != nil {
-		top += "  " + th.Error.Render("✗ "+errText(s.err))
-	}
-	return fitLine(top, s.w) + "\n" + s.table.View()
-}
-
 // runScreen shows one run's details and progress, reloading run.json (and,
-// when the store is free or shared in this process, the live checkpoint).
+// when the store is free or shared in this process, the live checkpoint)
+// while it runs.
 type runScreen struct {
-	env     *Env
-	run     string
-	ctx     context.Context
-	cancel  context.CancelFunc
-	spin    spinner.Model
-	m       *project.Meta
-	loading bool
-	tickGen int
-	err     error
-	w, h    int
-}
-
-type runLoadedMsg struct {
-	m   *project.Meta
-	err error
+	env  *Env
+	run  string
+	load *ui.Loader[*project.Meta]
+	m    *project.Meta
+	w, h int
 }
 
 // NewProjectionRun shows a run: spec, window, status, counters, and a
 // progress bar per partition, refreshed every second while it runs.
 func NewProjectionRun(env *Env, run string) ui.Screen {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &runScreen{env: env, run: run, ctx: ctx, cancel: cancel, spin: newSpinner(env)}
+	s := &runScreen{env: env, run: run}
+	s.load = ui.NewLoader(env.Theme, ui.LoaderSpec[*project.Meta]{
+		Fetch: func(context.Context) (*project.Meta, error) { return project.LoadMeta(env.DataDir, run) },
+		Apply: func(m *project.Meta) {
+			s.m = m
+			if m.Status != project.StatusRunning {
+				s.load.SetEvery(0) // it will not change any more
+			}
+		},
+		What:  "run " + run,
+		Every: projRefresh,
+	})
+	return s
 }
 
 func (s *runScreen) Title() string       { return ui.Sanitize(s.run) }
 func (s *runScreen) Help() []key.Binding { return []key.Binding{ui.Keys.Refresh} }
-func (s *runScreen) Close()              { s.cancel() }
-func (s *runScreen) Init() tea.Cmd       { return tea.Batch(s.load(), s.spin.Tick) }
+func (s *runScreen) Close()              { s.load.Close() }
+func (s *runScreen) Init() tea.Cmd       { return s.load.Start() }
 func (s *runScreen) SetSize(w, h int)    { s.w, s.h = w, h }
-func (s *runScreen) Refresh() tea.Cmd {
-	if s.loading {
-		return nil
-	}
-	return s.load()
-}
-
-func (s *runScreen) load() tea.Cmd {
-	s.loading = true
-	s.tickGen++
-	dir, run := s.env.DataDir, s.run
-	return func() tea.Msg {
-		m, err := project.LoadMeta(dir, run)
-		return runLoadedMsg{m: m, err: err}
-	}
-}
+func (s *runScreen) Refresh() tea.Cmd    { return s.load.Refresh() }
 
 func (s *runScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case runLoadedMsg:
-		s.loading = false
-		s.err = msg.err
-		if msg.m != nil {
-			s.m = msg.m
-		}
-		var next tea.Cmd
-		if s.m == nil || s.m.Status == project.StatusRunning {
-			next = tickCmd(s.ctx, projRefresh, projTickMsg{gen: s.tickGen})
-		}
-		return s, next
-	case projTickMsg:
-		if msg.gen == s.tickGen && !s.loading {
-			return s, s.load()
-		}
-	case spinner.TickMsg:
-		if s.m != nil {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
-	}
-	return s, nil
+	cmd, _ := s.load.Update(msg)
+	return s, cmd
 }
 
 func (s *runScreen) View() string {
@@ -376,10 +228,7 @@ func (s *runScreen) View() string {
 	}
 	th := s.env.Theme
 	if s.m == nil {
-		if s.err != nil {
-			return centered(th.Error.Render("✗ "+errText(s.err)), s.w, s.h)
-		}
-		return centered(s.spin.View()+" loading run…", s.w, s.h)
+		return s.load.Placeholder(s.w, s.h, "loading run…")
 	}
 	m := s.m
 	kv := func(k, v string) string { return " " + th.Muted.Render(fmt.Sprintf("%-10s", k)) + v }
@@ -424,8 +273,8 @@ func (s *runScreen) View() string {
 				ui.FormatCount(pp.Done), ui.FormatCount(pp.Total)))
 		}
 	}
-	if s.err != nil {
-		lines = append(lines, "", th.Error.Render("✗ "+errText(s.err)))
+	if err := s.load.Err(); err != nil {
+		lines = append(lines, "", th.Error.Render("✗ "+ui.ErrText(err)))
 	}
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }

@@ -429,5 +429,5 @@ func (s *recordScreen) View() string {
 		out = append(out, "")
 	}
 	out = append(out, s.env.Theme.Muted.Render(status))
-	return joinLines(out, s.w, s.h)
+	return ui.JoinLines(out, s.w, s.h)
 }

@@ -1054,21 +1054,21 @@ func (s *recordsScreen) View() string {
 	th := s.env.Theme
 	if !s.loaded {
 		if s.err != nil {
-			return centered(th.Error.Render("✗ "+errText(s.err))+"\n"+th.Muted.Render("press R to retry, ctrl+r to reload"), s.w, s.h)
+			return ui.Centered(th.Error.Render("✗ "+ui.ErrText(s.err))+"\n"+th.Muted.Render("press R to retry, ctrl+r to reload"), s.w, s.h)
 		}
-		return centered(s.spin.View()+" loading records of "+ui.Sanitize(s.topic)+"…", s.w, s.h)
+		return ui.Centered(s.spin.View()+" loading records of "+ui.Sanitize(s.topic)+"…", s.w, s.h)
 	}
 	var top string
 	switch {
 	case s.prompt.Active() && s.pkind == promptFilter:
-		top = fitLine(s.prompt.View(), max(10, s.w-filterCountWidth)) +
+		top = ui.FitLine(s.prompt.View(), max(10, s.w-filterCountWidth)) +
 			th.Muted.Render(fmt.Sprintf(" %d match", len(s.match)))
 	case s.prompt.Active():
 		top = s.prompt.View()
 	default:
 		top = s.header()
 	}
-	return fitLine(top, s.w) + "\n" + s.table.View()
+	return ui.FitLine(top, s.w) + "\n" + s.table.View()
 }
 
 // header is the position line: what part of the log the window covers and
@@ -1118,7 +1118,7 @@ func (s *recordsScreen) header() string {
 		line += " " + s.spin.View()
 	}
 	if s.err != nil {
-		line += "  " + th.Error.Render("✗ "+errText(s.err))
+		line += "  " + th.Error.Render("✗ "+ui.ErrText(s.err))
 	}
 	return line
 }

@@ -1,7 +1,9 @@
 package views
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -17,36 +19,57 @@ import (
 
 var keyReplaysOpen = binding([]string{"enter"}, "enter", "follow side by side")
 
-type replaysLoadedMsg struct {
-	list []*replay.Replay
-	err  error
-}
-
 type replaysScreen struct {
-	env   *Env
-	dir   string
-	table *ui.Table
-	list  []*replay.Replay
-	err   error
-	w, h  int
+	*ui.ListScreen[*replay.Replay]
+	env *Env
+	dir string
 }
 
 // NewReplays lists the replays recorded in dataDir.
 func NewReplays(env *Env, dataDir string) ui.Screen {
 	s := &replaysScreen{env: env, dir: dataDir}
-	s.table = ui.NewTable(env.Theme, []ui.Column{
-		{Title: "CREATED", Width: 19},
-		{Title: "REPLAY", MinWidth: 12, Flex: 3},
-		{Title: "LIVE GROUP", MinWidth: 10, Flex: 2},
-		{Title: "TOPICS", MinWidth: 8, Flex: 2},
-		{Title: "SCENARIO", MinWidth: 8, Flex: 2},
-		{Title: "WINDOW", Width: 11, Right: true},
-		{Title: "STATE", Width: 9},
-		{Title: "PARTIAL", Width: 7},
+	fetch := func(context.Context) ([]*replay.Replay, error) {
+		l, err := replay.ListReplays(dataDir)
+		sortReplaysNewestFirst(l) // the replay an operator just started is on top
+		return l, err
+	}
+	s.ListScreen = ui.NewListScreen(env.Theme, fetch, ui.ListScreenSpec[*replay.Replay]{
+		ListSpec: ui.ListSpec[*replay.Replay]{
+			Columns: func(int) []ui.Column {
+				return []ui.Column{
+					{Title: "CREATED", Width: 19},
+					{Title: "REPLAY", MinWidth: 12, Flex: 3},
+					{Title: "LIVE GROUP", MinWidth: 10, Flex: 2},
+					{Title: "TOPICS", MinWidth: 8, Flex: 2},
+					{Title: "SCENARIO", MinWidth: 8, Flex: 2},
+					{Title: "WINDOW", Width: 11, Right: true},
+					{Title: "STATE", Width: 9},
+					{Title: "PARTIAL", Width: 7},
+				}
+			},
+			Cells: replayCells,
+			Key:   func(r *replay.Replay) string { return r.Name },
+			Empty: func(string) string { return "no replays yet: press x on a group screen, or rewind replay start" },
+		},
+		Loading: "loading replays…",
+		Summary: func() string {
+			return env.Theme.Muted.Render(fmt.Sprintf(" %d replay(s) in %s · cut over or delete with rewind replay cutover|delete NAME",
+				len(s.Items()), ui.Sanitize(dataDir)))
+		},
+		Keys: func(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+			if !key.Matches(msg, keyReplaysOpen) {
+				return nil, false
+			}
+			if r, ok := s.Selected(); ok {
+				return ui.Push(NewReplayStatus(env, dataDir, r.Name)), true
+			}
+			return nil, true
+		},
 	})
-	s.table.SetEmpty("no replays yet: press x on a group screen, or rewind replay start")
 	return s
 }
+
+func (s *replaysScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.ListScreen.Update(msg) }
 
 func (s *replaysScreen) Title() string { return "replays" }
 
@@ -54,73 +77,16 @@ func (s *replaysScreen) Help() []key.Binding {
 	return append([]key.Binding{keyReplaysOpen}, append(ui.TableKeys(), ui.Keys.Refresh)...)
 }
 
-func (s *replaysScreen) Init() tea.Cmd { return s.load() }
-
-// Refresh reloads the list.
-func (s *replaysScreen) Refresh() tea.Cmd { return s.load() }
-
-func (s *replaysScreen) load() tea.Cmd {
-	dir := s.dir
-	return func() tea.Msg {
-		l, err := replay.ListReplays(dir)
-		return replaysLoadedMsg{list: l, err: err}
+func replayCells(r *replay.Replay) []string {
+	partial := ""
+	if r.Partial {
+		partial = "PARTIAL"
 	}
-}
-
-func (s *replaysScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case replaysLoadedMsg:
-		s.err = msg.err
-		s.list = append([]*replay.Replay(nil), msg.list...)
-		// Newest first: the replay an operator just started is on top.
-		sortReplaysNewestFirst(s.list)
-		l := s.list
-		s.table.SetRows(len(l), func(i int) []string {
-			r := l[i]
-			partial := ""
-			if r.Partial {
-				partial = "PARTIAL"
-			}
-			return []string{r.CreatedAt.Local().Format("2006-01-02 15:04:05"), ui.Sanitize(r.Name), ui.Sanitize(r.Group),
-				ui.Sanitize(strings.Join(r.Topics, ",")), ui.Sanitize(r.Scenario), ui.FormatCount(r.Window()),
-				ui.Sanitize(dashIfEmpty(r.State)), partial}
-		})
-	case tea.MouseWheelMsg:
-		s.table.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		if key.Matches(msg, keyReplaysOpen) {
-			if c := s.table.Cursor(); c >= 0 && c < len(s.list) {
-				return s, ui.Push(NewReplayStatus(s.env, s.dir, s.list[c].Name))
-			}
-			return s, nil
-		}
-		s.table.HandleKey(msg)
-	}
-	return s, nil
+	return []string{r.CreatedAt.Local().Format("2006-01-02 15:04:05"), ui.Sanitize(r.Name), ui.Sanitize(r.Group),
+		ui.Sanitize(strings.Join(r.Topics, ",")), ui.Sanitize(r.Scenario), ui.FormatCount(r.Window()),
+		ui.Sanitize(dashIfEmpty(r.State)), partial}
 }
 
 func sortReplaysNewestFirst(l []*replay.Replay) {
-	for i := 1; i < len(l); i++ {
-		for j := i; j > 0 && l[j].CreatedAt.After(l[j-1].CreatedAt); j-- {
-			l[j], l[j-1] = l[j-1], l[j]
-		}
-	}
-}
-
-func (s *replaysScreen) SetSize(w, h int) {
-	s.w, s.h = w, h
-	s.table.SetSize(w, max(1, h-1))
-}
-
-func (s *replaysScreen) View() string {
-	if s.w <= 0 || s.h <= 0 {
-		return ""
-	}
-	th := s.env.Theme
-	head := th.Muted.Render(fmt.Sprintf(" %d replay(s) in %s · cut over or delete with rewind replay cutover|delete NAME", len(s.list), ui.Sanitize(s.dir)))
-	if s.err != nil {
-		head = " " + th.Error.Render("✗ "+errText(s.err))
-	}
-	lines := append([]string{head}, strings.Split(s.table.View(), "\n")...)
-	return joinLines(lines, s.w, s.h)
+	slices.SortStableFunc(l, func(a, b *replay.Replay) int { return b.CreatedAt.Compare(a.CreatedAt) })
 }

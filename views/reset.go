@@ -167,7 +167,7 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case resetDoneMsg:
 		s.busy = false
 		if msg.err != nil {
-			s.ok, s.message = false, "✗ "+errText(msg.err)
+			s.ok, s.message = false, "✗ "+ui.ErrText(msg.err)
 			return s, nil
 		}
 		s.ok, s.step = true, stepDone
@@ -542,7 +542,7 @@ func (s *resetScreen) viewChoose() string {
 	for i, k := range replay.Kinds {
 		row := fmt.Sprintf("  %-12s %s", k, kindHelp[k])
 		if i == s.kindIdx {
-			row = th.SelectedRow.Render(fitLine("> "+row[2:], s.w))
+			row = th.SelectedRow.Render(ui.FitLine("> "+row[2:], s.w))
 		}
 		lines = append(lines, row)
 	}
@@ -553,11 +553,11 @@ func (s *resetScreen) viewChoose() string {
 	case s.busy:
 		lines = append(lines, s.spin.View()+" planning…")
 	case s.err != nil:
-		lines = append(lines, th.Error.Render("✗ "+errText(s.err)))
+		lines = append(lines, th.Error.Render("✗ "+ui.ErrText(s.err)))
 	default:
 		lines = append(lines, th.Muted.Render("enter: plan (a dry run; nothing is written before you confirm)"))
 	}
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }
 
 func (s *resetScreen) viewPlan() string {
@@ -569,7 +569,7 @@ func (s *resetScreen) viewPlan() string {
 		head = fmt.Sprintf("Replay plan: new group beside live group %s · %s · live group %s, %d member(s)", ui.Sanitize(p.Group),
 			ui.Sanitize(p.ScenarioText), ui.Sanitize(p.GroupState), p.GroupMembers)
 	}
-	lines := []string{th.Title.Render(fitLine(head, s.w))}
+	lines := []string{th.Title.Render(ui.FitLine(head, s.w))}
 	if p.Partial {
 		lines = append(lines, th.Warn.Render(fmt.Sprintf("PARTIAL: %d partition(s) replay only what retention left", len(p.Expired()))))
 	} else {
@@ -606,7 +606,7 @@ func (s *resetScreen) viewPlan() string {
 	case s.message != "":
 		lines = append(lines, th.Error.Render(s.message))
 	case s.err != nil:
-		lines = append(lines, th.Error.Render("✗ "+errText(s.err)))
+		lines = append(lines, th.Error.Render("✗ "+ui.ErrText(s.err)))
 	default:
 		verb := "create the replay group"
 		if p.Kind == replay.PlanReset {
@@ -614,7 +614,7 @@ func (s *resetScreen) viewPlan() string {
 		}
 		lines = append(lines, th.Muted.Render("enter: "+verb+" · p: toggle partial · esc: back"))
 	}
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }
 
 // Replay status screen: the replay beside its live group.
@@ -711,7 +711,7 @@ func (s *replayStatusScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case replayStatusMsg:
 		s.loading = false
-		next := tickCmd(s.ctx, replayPollEvery, replayTickMsg{})
+		next := ui.Tick(s.ctx, replayPollEvery, replayTickMsg{})
 		if msg.err != nil {
 			s.err = msg.err
 			return s, next
@@ -784,13 +784,13 @@ func (s *replayStatusScreen) View() string {
 	th := s.env.Theme
 	if s.st == nil {
 		if s.err != nil {
-			return centered(th.Error.Render("✗ "+errText(s.err)), s.w, s.h)
+			return ui.Centered(th.Error.Render("✗ "+ui.ErrText(s.err)), s.w, s.h)
 		}
-		return centered(s.spin.View()+" loading replay "+ui.Sanitize(s.name)+"…", s.w, s.h)
+		return ui.Centered(s.spin.View()+" loading replay "+ui.Sanitize(s.name)+"…", s.w, s.h)
 	}
 	st, r := s.st, s.r
 	head := fmt.Sprintf("Replay %s of group %s · %s · %s", ui.Sanitize(r.Name), ui.Sanitize(r.Group), st.State, ui.Sanitize(r.Scenario))
-	lines := []string{th.Title.Render(fitLine(head, s.w))}
+	lines := []string{th.Title.Render(ui.FitLine(head, s.w))}
 	if st.Partial {
 		lines = append(lines, th.Warn.Render("PARTIAL window: retention had deleted part of it; this replay rebuilds only what was left"))
 	} else {
@@ -798,10 +798,10 @@ func (s *replayStatusScreen) View() string {
 	}
 	col := max(24, (s.w-12)/2)
 	lines = append(lines,
-		fmt.Sprintf("%-10s %s %s", "", fitLine(th.Header.Render("LIVE "+ui.Sanitize(r.Group)), col), th.Header.Render("REPLAY "+ui.Sanitize(r.Name))),
-		fmt.Sprintf("%-10s %s %s", "group", fitLine(fmt.Sprintf("%s, %d member(s)", st.LiveGroupState, st.LiveMembers), col),
+		fmt.Sprintf("%-10s %s %s", "", ui.FitLine(th.Header.Render("LIVE "+ui.Sanitize(r.Group)), col), th.Header.Render("REPLAY "+ui.Sanitize(r.Name))),
+		fmt.Sprintf("%-10s %s %s", "group", ui.FitLine(fmt.Sprintf("%s, %d member(s)", st.LiveGroupState, st.LiveMembers), col),
 			fmt.Sprintf("%s, %d member(s)", st.ReplayGroupState, st.ReplayMembers)),
-		fmt.Sprintf("%-10s %s %s", "lag", fitLine(ui.FormatCount(st.LiveLag), col), ui.FormatCount(st.ReplayLag)))
+		fmt.Sprintf("%-10s %s %s", "lag", ui.FitLine(ui.FormatCount(st.LiveLag), col), ui.FormatCount(st.ReplayLag)))
 	rate, eta := "-", "-"
 	if st.Rate > 0 {
 		rate = ui.FormatCount(int64(st.Rate+0.5)) + "/s"
@@ -824,8 +824,8 @@ func (s *replayStatusScreen) View() string {
 		lines = append(lines, th.Info.Render("catching up…"))
 	}
 	if s.err != nil {
-		lines[len(lines)-1] += "  " + th.Error.Render("✗ "+errText(s.err))
+		lines[len(lines)-1] += "  " + th.Error.Render("✗ "+ui.ErrText(s.err))
 	}
 	lines = append(lines, strings.Split(s.table.View(), "\n")...)
-	return joinLines(lines, s.w, s.h)
+	return ui.JoinLines(lines, s.w, s.h)
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -157,12 +158,13 @@ func TestTopicsErrorAndRetry(t *testing.T) {
 
 func TestPartitionsUnderReplicated(t *testing.T) {
 	env, _ := testEnv(t, themes.NoColor)
-	s := NewPartitions(env, "x")
+	s := newPartitions(env, "x", func(context.Context) ([]backend.Partition, error) {
+		return []backend.Partition{
+			{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2, 3}, HighWatermark: 10, Records: 10},
+			{ID: 1, Leader: 2, Replicas: []int32{1, 2, 3}, ISR: []int32{2}, LogStart: 5, HighWatermark: 10, Records: 5},
+		}, nil
+	})
 	d := newDriver(s, 100, 20)
-	d.send(partitionsLoadedMsg{parts: []backend.Partition{
-		{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2, 3}, HighWatermark: 10, Records: 10},
-		{ID: 1, Leader: 2, Replicas: []int32{1, 2, 3}, ISR: []int32{2}, LogStart: 5, HighWatermark: 10, Records: 5},
-	}})
 	v := ansi.Strip(d.s.View())
 	lineHas(t, v, "  0 ", "1", "1,2,3", "1,2,3", "0", "10", "10")
 	lineHas(t, v, "  1 ", "2", "1,2,3", "⚠ 2", "5", "10", "5")
@@ -179,7 +181,7 @@ func TestTopicsCursorKeptAcrossRefresh(t *testing.T) {
 	d := newDriver(NewTopics(env), 100, 20)
 	d.press("down") // payments
 	s := d.s.(*topicsScreen)
-	if r, _ := s.selected(); r.Name != "payments" {
+	if r, _ := s.Selected(); r.Name != "payments" {
 		t.Fatalf("selected %q", r.Name)
 	}
 	createTopic(t, cl, "a-new-topic", 1, nil) // sorts first, shifting rows
@@ -193,7 +195,7 @@ func TestTopicsCursorKeptAcrossRefresh(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		d.run(s.Refresh())
 	}
-	if r, _ := s.selected(); r.Name != "payments" {
+	if r, _ := s.Selected(); r.Name != "payments" {
 		t.Fatalf("after refresh the cursor moved to %q", r.Name)
 	}
 }
