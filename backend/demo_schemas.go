@@ -366,7 +366,7 @@ func demoStockLevel(r *rand.Rand, sku int, at time.Time) stockLevel {
 	return stockLevel{
 		SKU: fmt.Sprintf("SKU-%04d", sku), OnHand: onHand, Reserved: r.IntN(onHand/4 + 1), Status: status,
 		Location:  stockLocation{Warehouse: demoWarehouse[sku%len(demoWarehouse)], Aisle: string(rune('A' + sku%12)), Shelf: 1 + sku%9},
-		UpdatedAt: at.UTC().Format(time.RFC3339Nano),
+		UpdatedAt: demoTS(at),
 	}
 }
 

@@ -4,8 +4,11 @@
 package backend
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"github.com/rewind-log/rewind/backend/decode"
 )
 
 // ErrReadOnly is returned by every write path when the cluster was opened
@@ -68,6 +71,41 @@ type Record struct {
 	// Txn is what became of the record's transaction; only a live tail
 	// under read-uncommitted sets it (see TxnState).
 	Txn TxnState
+
+	// KeyDecoded and ValueDecoded are what the decoder made of Key and
+	// Value (nil until one ran: see DecodeRecords).
+	KeyDecoded, ValueDecoded *decode.Result
+}
+
+// DecodeRecords decodes the keys and values of recs in place. It may make
+// registry requests (cached): call it off the UI event loop. d may be nil.
+func DecodeRecords(ctx context.Context, d *decode.Decoder, recs []Record) {
+	if d == nil {
+		return
+	}
+	for i := range recs {
+		r := &recs[i]
+		k := d.Decode(ctx, r.Topic, true, r.Key, nil)
+		v := d.Decode(ctx, r.Topic, false, r.Value, nil)
+		r.KeyDecoded, r.ValueDecoded = &k, &v
+	}
+}
+
+// ShownValue is the value as screens show it: the decoded JSON of a
+// structured value, else the raw bytes.
+func (r *Record) ShownValue() []byte {
+	if r.ValueDecoded != nil && r.ValueDecoded.Format.Structured() {
+		return r.ValueDecoded.JSON
+	}
+	return r.Value
+}
+
+// ShownKey is ShownValue for the key.
+func (r *Record) ShownKey() []byte {
+	if r.KeyDecoded != nil && r.KeyDecoded.Format.Structured() {
+		return r.KeyDecoded.JSON
+	}
+	return r.Key
 }
 
 // Size is the payload size of the record: key + value + header keys/values.

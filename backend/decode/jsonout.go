@@ -3,6 +3,8 @@ package decode
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/tidwall/gjson"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -101,9 +103,13 @@ func AppendCompactJSON(dst, src []byte) ([]byte, error) {
 	return appendCompactValid(dst, src), nil
 }
 
-// validJSON is json.Valid with the position of the first error.
+// validJSON reports whether src is one JSON document, with the position of
+// the first error. gjson's validator is several times faster than
+// encoding/json's on the consume path; encoding/json only locates errors.
+// (gjson lets invalid UTF-8 and raw DEL through: the compaction pass
+// replaces and escapes them.)
 func validJSON(src []byte) error {
-	if json.Valid(src) {
+	if gjson.ValidBytes(src) {
 		return nil
 	}
 	var v any

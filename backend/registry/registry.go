@@ -285,8 +285,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
-// readBody reads and normalises a request body. With serve false it
-// passes the request on to srfake itself (reads, and lookups by POST).
+// readBody reads and normalises a request body. With keep it returns the
+// body; without, it passes the request on to srfake itself (reads, and
+// lookups by POST).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, keep bool) ([]byte, bool) {
 	var body []byte
 	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -1,0 +1,52 @@
+package decode
+
+import (
+	"context"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+)
+
+const benchSchema = `{"type":"record","name":"Payment","namespace":"bench","fields":[
+ {"name":"id","type":"long"},{"name":"customer","type":"string"},{"name":"amount","type":"double"},
+ {"name":"status","type":{"type":"enum","name":"Status","symbols":["CREATED","CAPTURED","REFUNDED","FAILED"]}},
+ {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},
+ {"name":"card","type":["null","string"],"default":null},{"name":"note","type":"string"}]}`
+
+const benchJSON = `{"id":123456,"customer":"cus-98765","amount":1234.56,"status":"CAPTURED","at":"2026-01-01T00:00:00.123Z","card":"41234567","note":"q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEj"}`
+
+// Decoding one ~200-byte Avro record to JSON against validating and
+// compacting the same record stored as JSON (the consume paths).
+func BenchmarkDecodeAvroRecord(b *testing.B) {
+	enc, err := NewEncoder(context.Background(), 1, sr.Schema{Schema: benchSchema}, nil, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	framed, err := enc.Encode(nil, []byte(benchJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := enc.avro
+	var out []byte
+	b.SetBytes(int64(len(framed)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err = decodeAvro(out[:0], s, framed[headerLen:], headerLen, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeJSONRecord(b *testing.B) {
+	var out []byte
+	var err error
+	b.SetBytes(int64(len(benchJSON)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err = AppendCompactJSON(out[:0], []byte(benchJSON))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
