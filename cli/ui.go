@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/rewind-log/rewind/backend/connect"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/rewind-log/rewind/views"
@@ -17,6 +18,7 @@ import (
 // UICmd opens the terminal UI.
 type UICmd struct {
 	MetricsFlag `embed:""`
+	DecodeFlags `embed:""`
 }
 
 // Run opens the cluster, then the UI, and closes both on every exit path.
@@ -34,7 +36,7 @@ func (c *UICmd) Run(e *runEnv) error {
 	}
 	var toast string
 	for {
-		next, err := runUI(e, s, theme, toast, c.Metrics)
+		next, err := runUI(e, s, theme, toast, c.Metrics, &c.DecodeFlags)
 		s.Close()
 		if err != nil || next == "" {
 			return err
@@ -56,7 +58,7 @@ func (c *UICmd) Run(e *runEnv) error {
 
 // runUI runs the UI on one session until quit (next "") or a context
 // switch (next is the chosen context).
-func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string) (next string, err error) {
+func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string, df *DecodeFlags) (next string, err error) {
 	// Lag is recorded in the background on every screen; the lag screens
 	// and the metrics read the same history.
 	smp, stopLag, err := e.recordLag(s, dataDir(e, s), metrics)
@@ -73,6 +75,21 @@ func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string) (ne
 		}
 	}
 	views.SetLagRefresh(env, e.g.Refresh)
+	// Registry warnings (one when it stops answering, one when it is
+	// back) reach the status bar; p is set before any screen decodes.
+	var p *tea.Program
+	dcfg, err := e.decodeConfig(s, "", df)
+	if err != nil {
+		return "", err
+	}
+	dcfg.Warn = func(msg string) {
+		if p != nil {
+			p.Send(ui.ToastMsg{Text: "warning: " + msg})
+		}
+	}
+	if env.Decoder, err = decode.New(dcfg); err != nil {
+		return "", err
+	}
 	status := ui.StatusInfo{
 		Cluster:  s.label,
 		Addr:     s.cluster.Addr(),
@@ -90,7 +107,7 @@ func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string) (ne
 		Version:  buildVersion(),
 	})
 	defer app.Close() // screens holding resources (a live tail) close even on a signal
-	p := tea.NewProgram(app, tea.WithContext(e.ctx))
+	p = tea.NewProgram(app, tea.WithContext(e.ctx))
 
 	// The connection indicator: a ping every few seconds, off the event loop.
 	pctx, cancel := context.WithCancel(e.ctx)

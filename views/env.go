@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/themes"
 )
@@ -24,6 +25,9 @@ type Env struct {
 	Now func() time.Time
 	// Contexts are the config file's contexts for :contexts (nil: none).
 	Contexts *Contexts
+	// Decoder decodes keys and values (registry, Avro, Protobuf, ...) for
+	// the record screens; nil shows raw bytes.
+	Decoder *decode.Decoder
 }
 
 func (e *Env) now() time.Time {

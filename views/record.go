@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/ui"
 )
 
@@ -50,6 +51,9 @@ type valueRenderedMsg struct {
 	hex   bool
 	lines []string
 	kind  valueKind
+	// dec, kdec: what the decoder made of the value and key (nil without
+	// a decoder, or in the hex view).
+	dec, kdec *decode.Result
 }
 
 type recordScreen struct {
@@ -69,6 +73,9 @@ type recordScreen struct {
 	head   []string    // metadata, key and headers lines
 	lines  []string    // everything, wrapped to the width
 	scroll int
+
+	// dec and kdec: the decoded value and key (see valueRenderedMsg).
+	dec, kdec *decode.Result
 
 	w, h int
 }
@@ -145,7 +152,11 @@ func (s *recordScreen) render() tea.Cmd {
 	s.busy = true
 	gen, hex, v := s.gen, s.hex, s.rec.Value
 	pal := newJSONPalette(s.env.Theme)
+	d, r := s.env.Decoder, s.rec
 	return func() tea.Msg {
+		if d != nil && !hex {
+			return decodedRender(d, gen, r, pal)
+		}
 		m := valueRenderedMsg{gen: gen, hex: hex, kind: classify(v, true)}
 		switch {
 		case hex || m.kind == kindBinary:
@@ -187,6 +198,7 @@ func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.rec, s.partial = msg.rec, false
 		s.cache = [2][]string{}
 		s.kind = 0
+		s.dec, s.kdec = nil, nil
 		if msg.dir != 0 {
 			s.scroll = 0
 		}
@@ -214,6 +226,9 @@ func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.cache[idx] = msg.lines
 		if !msg.hex || s.kind == 0 {
 			s.kind = msg.kind
+		}
+		if !msg.hex {
+			s.dec, s.kdec = msg.dec, msg.kdec
 		}
 		s.rebuild()
 		return s, nil
@@ -244,6 +259,9 @@ func (s *recordScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.scroll = 0
 		return s.render()
 	case key.Matches(msg, keyDetCopy):
+		if s.dec != nil && s.dec.Format.Structured() && s.rec.Value != nil {
+			return s.copy(s.dec.JSON, "value (decoded "+string(s.dec.Format)+")")
+		}
 		return s.copy(s.rec.Value, "value")
 	case key.Matches(msg, keyDetCopyKey):
 		return s.copy(s.rec.Key, "key")
@@ -325,6 +343,9 @@ func (s *recordScreen) rebuild() {
 		l = append(l, th.Muted.Render("null"))
 	case len(r.Key) == 0:
 		l = append(l, th.Muted.Render("empty"))
+	case s.kdec != nil && s.kdec.Format.Structured():
+		l[len(l)-1] = section("key · " + decodedLabel(s.kdec))
+		l = append(l, shortBytes(s.kdec.JSON, 4096))
 	default:
 		l = append(l, shortBytes(r.Key, 4096))
 	}
@@ -341,6 +362,8 @@ func (s *recordScreen) rebuild() {
 	title := "value"
 	if s.hex {
 		title += " · hex"
+	} else if s.cache[0] != nil && s.dec != nil && r.Value != nil {
+		title += " · " + decodedLabel(s.dec)
 	} else if s.cache[0] != nil {
 		title += " · " + s.kind.String()
 	}
@@ -348,6 +371,9 @@ func (s *recordScreen) rebuild() {
 		title += " · truncated for display: " + ui.FormatBytes(int64(len(r.Value))) + " total"
 	}
 	l = append(l, "", section(title))
+	if !s.hex {
+		l = append(l, reasonLines(s.dec, th)...)
+	}
 	s.head = l
 	switch {
 	case s.cache[idx] == nil:

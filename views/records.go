@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/ui"
 )
 
@@ -300,6 +301,7 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 		s.last = st
 	}
 	gen, c, topic, part, streams := s.gen, s.env.Cluster, s.topic, s.partition, s.streams
+	dec := s.env.Decoder
 	ids := append([]int32(nil), s.ids...)
 	return func() tea.Msg {
 		ctx := context.Background()
@@ -339,10 +341,10 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 					bwd[p] = start[p]
 				}
 			}
-			if m.fwd, err = fetchParts(ctx, c, topic, fwd, m.per, true); err != nil {
+			if m.fwd, err = fetchParts(ctx, c, dec, topic, fwd, m.per, true); err != nil {
 				return err
 			}
-			if m.bwd, err = fetchParts(ctx, c, topic, bwd, m.per, false); err != nil {
+			if m.bwd, err = fetchParts(ctx, c, dec, topic, bwd, m.per, false); err != nil {
 				return err
 			}
 			if follow {
@@ -448,8 +450,8 @@ func offsetTimeCut(ctx context.Context, c *backend.Cluster, topic string, ids []
 }
 
 // fetchParts runs one Fetch (fwd) or FetchBefore per partition, a few at a
-// time.
-func fetchParts(ctx context.Context, c *backend.Cluster, topic string, at map[int32]int64, per int, fwd bool) (map[int32][]backend.Record, error) {
+// time, and decodes what it got (dec may be nil).
+func fetchParts(ctx context.Context, c *backend.Cluster, dec *decode.Decoder, topic string, at map[int32]int64, per int, fwd bool) (map[int32][]backend.Record, error) {
 	out := make(map[int32][]backend.Record, len(at))
 	if len(at) == 0 {
 		return out, nil
@@ -470,6 +472,7 @@ func fetchParts(ctx context.Context, c *backend.Cluster, topic string, at map[in
 			} else {
 				recs, err = c.FetchBefore(ctx, topic, p, o, per)
 			}
+			backend.DecodeRecords(ctx, dec, recs)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -491,15 +494,15 @@ func (s *recordsScreen) fetchCmd(fwd bool, at map[int32]int64) tea.Cmd {
 	} else {
 		s.bwdBusy = true
 	}
-	gen, c, topic, per := s.gen, s.env.Cluster, s.topic, perPartition(len(s.ids))
+	gen, c, topic, per, d := s.gen, s.env.Cluster, s.topic, perPartition(len(s.ids)), s.env.Decoder
 	return func() tea.Msg {
-		recs, err := fetchParts(context.Background(), c, topic, at, per, fwd)
+		recs, err := fetchParts(context.Background(), c, d, topic, at, per, fwd)
 		return recFetchMsg{gen: gen, fwd: fwd, from: at, recs: recs, per: per, err: err}
 	}
 }
 
 func (s *recordsScreen) pollCmd(notBefore time.Time) tea.Cmd {
-	tg, st := s.tailGen, s.stream
+	tg, st, dec := s.tailGen, s.stream, s.env.Decoder
 	return func() tea.Msg {
 		if d := time.Until(notBefore); d > 0 {
 			time.Sleep(d) // throttle: let records pile up into one batch
@@ -507,6 +510,7 @@ func (s *recordsScreen) pollCmd(notBefore time.Time) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		recs, err := st.Poll(ctx, tailMax)
+		backend.DecodeRecords(context.Background(), dec, recs) // the registry has its own timeout
 		return recTailMsg{tailGen: tg, recs: recs, err: err}
 	}
 }
@@ -970,13 +974,13 @@ func (s *recordsScreen) setRows() {
 				if r.Key == nil {
 					cells[j] = "∅"
 				} else {
-					cells[j] = ui.Preview(r.Key, max(1, widths[0]-1))
+					cells[j] = ui.Preview(r.ShownKey(), max(1, widths[0]-1))
 				}
 			case colValue:
 				if r.Value == nil {
 					cells[j] = "∅ (tombstone)"
 				} else {
-					cells[j] = ui.Preview(r.Value, max(1, widths[1]-1))
+					cells[j] = ui.Preview(r.ShownValue(), max(1, widths[1]-1))
 				}
 			case colSize:
 				cells[j] = ui.FormatBytes(int64(r.size))
@@ -1007,7 +1011,7 @@ func filterRecs(recs []winRec, f string) []int {
 		return bytes.Contains(buf, needle)
 	}
 	for i := range recs {
-		if has(recs[i].Key) || has(recs[i].Value) {
+		if has(recs[i].ShownKey()) || has(recs[i].ShownValue()) {
 			out = append(out, i)
 		}
 	}

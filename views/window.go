@@ -37,6 +37,7 @@ type winRec struct {
 // record count, not by the size of the largest values.
 func capRecord(r backend.Record) winRec {
 	w := winRec{Record: r, size: r.Size(), vlen: len(r.Value)}
+	w.KeyDecoded, w.ValueDecoded = capDecoded(r.KeyDecoded, capKey), capDecoded(r.ValueDecoded, capValue)
 	if len(r.Value) > capValue {
 		w.Value = append([]byte(nil), r.Value[:capValue]...)
 		w.trunc = true
