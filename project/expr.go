@@ -69,6 +69,8 @@ type Compiled struct {
 	needMap                bool
 	topLevel               bool // every path is one segment: one pass over the object
 	vals                   []gjson.Result
+	valErr                 []error // per path: reading it failed (see extractVals)
+	memberFn               func(key []byte, esc bool, v []byte)
 
 	vm  vm.VM
 	env Env
@@ -215,6 +217,7 @@ func Compile(s *Spec) (*Compiled, error) {
 			c.needMap = true // a direct path folded into a shorter one
 		}
 		c.vals = make([]gjson.Result, len(c.paths))
+		c.valErr = make([]error, len(c.paths))
 	}
 	return c, nil
 }
@@ -388,26 +391,19 @@ func (c *Compiled) bind(r *kgo.Record) (raw []byte, decoded, invalid bool, err e
 	}
 	if c.useValue && !tomb {
 		if !c.fullValue && !c.needMap {
-			// Fast path: only the fields used are read; a value that does
-			// not start like a JSON document is invalid (malformed JSON
-			// further in reads as missing fields). Latest without a value
-			// expression stores the value itself: it must be valid whole.
-			if c.Spec.Aggregate == AggLatest && c.value == nil {
-				if !gjson.ValidBytes(raw) {
-					return nil, false, true, nil
-				}
-			} else if !looksJSON(raw) {
+			// Fast path: only the fields used are read. The value must
+			// be valid JSON as a whole, as on the full path: a truncated
+			// value is invalid, never a record with some fields missing.
+			if !c.extractVals(raw) {
 				return nil, false, true, nil
 			}
-			c.extractVals(raw)
-		} else if !gjson.ValidBytes(raw) {
+		} else if _, ok := scanJSON(raw, nil); !ok {
 			return nil, false, true, nil
 		} else if c.fullValue {
-			var v any
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, false, true, nil
-			}
-			e.Value = v
+			// gjson, as the fast path: the same duplicate-key rule (the
+			// last wins) and the same numbers (1e400 is +Inf, refused
+			// below) whichever path an expression takes.
+			e.Value = jsonValue(gjson.ParseBytes(raw))
 		} else {
 			e.Value = c.extract(raw)
 		}
@@ -443,6 +439,9 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	case c.key == nil || c.keyIsKey:
 		key = e.Key
 	case c.keyDirect >= 0 && !c.needMap:
+		if err := c.valErr[c.keyDirect]; err != nil {
+			return outSkip, "", 0, nil, fmt.Errorf("key: %w", err)
+		}
 		var ok bool
 		if key, ok = resultKey(c.vals[c.keyDirect]); !ok {
 			return outSkip, "", 0, nil, nil
@@ -469,10 +468,18 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 		}
 		return outApply, key, 0, raw, nil
 	}
+	if c.valueDirect >= 0 && !c.needMap {
+		if err := c.valErr[c.valueDirect]; err != nil {
+			return outSkip, "", 0, nil, fmt.Errorf("value: %w", err)
+		}
+	}
 	if c.valueDirect >= 0 && !c.needMap && agg != AggLatest {
 		res := c.vals[c.valueDirect]
 		switch res.Type {
 		case gjson.Number:
+			if math.IsNaN(res.Num) || math.IsInf(res.Num, 0) {
+				return outSkip, "", 0, nil, fmt.Errorf("value: %s is not a finite number", clip(res.Raw))
+			}
 			return outApply, key, res.Num, nil, nil
 		case gjson.Null:
 			return outSkip, "", 0, nil, nil
@@ -484,7 +491,7 @@ func (c *Compiled) eval(r *kgo.Record) (out outcome, key string, num float64, st
 	}
 	var v any
 	if c.valueDirect >= 0 && !c.needMap {
-		v = c.vals[c.valueDirect].Value()
+		v = jsonValue(c.vals[c.valueDirect])
 	} else if v, err = c.vm.Run(c.value, e); err != nil {
 		return outSkip, "", 0, nil, fmt.Errorf("value: %w", err)
 	}
@@ -531,30 +538,130 @@ func looksJSON(b []byte) bool {
 	return false
 }
 
-// extractVals reads the used fields into c.vals, in one pass over the
-// object when every path is a top-level field.
-func (c *Compiled) extractVals(raw []byte) {
+// extractVals validates raw (it must be one JSON document, as on the full
+// path) and reads the used fields into c.vals (and c.valErr); it reports
+// whether raw is valid. When every path is a top-level field, validating
+// and reading are one scan. A path is read as the VM reads value.a.b: a
+// missing last field is null; a step into null, a missing object or
+// something that is not an object is an error (see pathErr). A duplicate
+// key's last value wins, as in the full decode (and JSON.parse, Python,
+// Go).
+func (c *Compiled) extractVals(raw []byte) bool {
 	for i := range c.vals {
-		c.vals[i] = gjson.Result{}
+		c.vals[i], c.valErr[i] = gjson.Result{}, nil
+	}
+	var member func(key []byte, esc bool, v []byte)
+	if c.topLevel {
+		if c.memberFn == nil {
+			c.memberFn = c.member // one method value, not a closure per record
+		}
+		member = c.memberFn
+	}
+	object, ok := scanJSON(raw, member)
+	if !ok {
+		return false
+	}
+	doc := gjson.Parse(unsafe.String(unsafe.SliceData(raw), len(raw)))
+	if !object {
+		for i, sg := range c.segs {
+			c.valErr[i] = pathErr(sg[0], doc)
+		}
+		return true
 	}
 	if !c.topLevel {
-		for i, r := range gjson.GetManyBytes(raw, c.paths...) {
-			c.vals[i] = r
-		}
-		return
-	}
-	left := len(c.vals)
-	// No copy of the value: results point into raw, which outlives them
-	// (keys kept in the table cache are cloned).
-	gjson.Parse(unsafe.String(unsafe.SliceData(raw), len(raw))).ForEach(func(k, v gjson.Result) bool {
 		for i, sg := range c.segs {
-			if sg[0] == k.Str && !c.vals[i].Exists() {
-				c.vals[i] = v
-				left--
-			}
+			c.vals[i], c.valErr[i] = lastPath(doc, sg)
 		}
-		return left > 0
+	}
+	return true
+}
+
+// member takes one top-level member of the value for the fields used.
+func (c *Compiled) member(key []byte, esc bool, v []byte) {
+	k := unsafe.String(unsafe.SliceData(key), len(key))
+	if esc {
+		k = gjson.Parse(`"` + k + `"`).Str
+	}
+	for i, sg := range c.segs {
+		if sg[0] == k {
+			// No copy: results point into raw, which outlives them (keys
+			// kept in the table cache are cloned).
+			c.vals[i] = gjson.Parse(unsafe.String(unsafe.SliceData(v), len(v)))
+		}
+	}
+}
+
+// lastField is the value of key s of object obj; a duplicate key's last
+// value wins.
+func lastField(obj gjson.Result, s string) gjson.Result {
+	var found gjson.Result
+	obj.ForEach(func(k, v gjson.Result) bool {
+		if k.Str == s {
+			found = v
+		}
+		return true
 	})
+	return found
+}
+
+// lastPath follows segs through nested objects like the VM's value.a.b.
+func lastPath(doc gjson.Result, segs []string) (gjson.Result, error) {
+	cur := doc
+	for _, s := range segs {
+		if !cur.IsObject() {
+			return gjson.Result{}, pathErr(s, cur)
+		}
+		cur = lastField(cur, s)
+	}
+	return cur, nil
+}
+
+// pathErr is the VM's error for reading field s of something that is not
+// an object.
+func pathErr(s string, of gjson.Result) error {
+	switch {
+	case !of.Exists() || of.Type == gjson.Null:
+		return fmt.Errorf("cannot fetch %s from <nil>", s)
+	case of.IsArray():
+		return fmt.Errorf("cannot fetch %s from an array", s)
+	}
+	return fmt.Errorf("cannot fetch %s from a %s", s, strings.ToLower(of.Type.String()))
+}
+
+// jsonValue converts a JSON value for the VM: objects are map[string]any
+// (a duplicate key's last value wins), arrays []any, numbers float64
+// (1e400 is +Inf, refused where a number is aggregated).
+func jsonValue(r gjson.Result) any {
+	switch {
+	case r.IsObject():
+		m := map[string]any{}
+		r.ForEach(func(k, v gjson.Result) bool {
+			m[k.Str] = jsonValue(v)
+			return true
+		})
+		return m
+	case r.IsArray():
+		var a []any
+		r.ForEach(func(_, v gjson.Result) bool {
+			a = append(a, jsonValue(v))
+			return true
+		})
+		if a == nil {
+			a = []any{}
+		}
+		return a
+	}
+	switch r.Type {
+	case gjson.Number:
+		return r.Num
+	case gjson.String:
+		return r.Str
+	case gjson.True:
+		return true
+	case gjson.False:
+		return false
+	}
+	return nil
 }
 
 func resultKey(r gjson.Result) (string, bool) {
@@ -572,17 +679,30 @@ func resultKey(r gjson.Result) (string, bool) {
 	return keyString(r.Value())
 }
 
-// extract builds value from just the fields the expressions use.
+// extract builds value from just the fields the expressions use, as the
+// full decode would hold them: along each path objects are maps; where a
+// path meets something that is not an object, that value itself is kept,
+// so the VM meets the same thing (and the same error) either way. A value
+// that is not an object is converted whole.
 func (c *Compiled) extract(raw []byte) any {
+	doc := gjson.ParseBytes(raw)
+	if !doc.IsObject() {
+		return jsonValue(doc)
+	}
 	m := map[string]any{}
-	res := gjson.GetManyBytes(raw, c.paths...)
-	for i, r := range res {
-		if !r.Exists() {
-			continue
-		}
-		segs := c.segs[i]
-		cur := m
-		for _, s := range segs[:len(segs)-1] {
+	for _, sg := range c.segs {
+		cur, node := m, doc
+		for j, s := range sg {
+			node = lastField(node, s)
+			if !node.Exists() {
+				break
+			}
+			if j == len(sg)-1 || !node.IsObject() {
+				if _, ok := cur[s]; !ok || !node.IsObject() {
+					cur[s] = jsonValue(node)
+				}
+				break
+			}
 			next, ok := cur[s].(map[string]any)
 			if !ok {
 				next = map[string]any{}
@@ -590,7 +710,6 @@ func (c *Compiled) extract(raw []byte) any {
 			}
 			cur = next
 		}
-		cur[segs[len(segs)-1]] = r.Value()
 	}
 	return m
 }
