@@ -12,6 +12,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/project"
+	"github.com/rewind-log/rewind/ui"
 )
 
 // Projections from the command line: `rewind project ...`. The engine is
@@ -143,8 +144,21 @@ func printRunResult(e *runEnv, m *project.Meta, output string) error {
 	}
 	fmt.Fprintf(e.stdout, "run %s: %s%s, %d/%d records, %d rows in the table (group %s)\n",
 		m.ID, m.Status, partialLabel(m.Partial), p.Done, p.Total, p.Rows, m.Group)
-	if st := p.Stats; st.Errors > 0 || st.Invalid > 0 {
+	st := p.Stats
+	if st.Errors > 0 || st.Invalid > 0 {
 		fmt.Fprintf(e.stdout, "skipped: %d records whose value is not JSON, %d expression errors (first: %s)\n", st.Invalid, st.Errors, st.FirstError)
+		for _, fe := range st.FirstErrors {
+			fmt.Fprintf(e.stdout, "  error %s\n", ui.Sanitize(fe))
+		}
+	}
+	if st.Records > 0 && st.Errors+st.Invalid == st.Records {
+		// Nothing of the window made it into the table: the spec does not
+		// fit the data. Not a success.
+		first := st.FirstError
+		if first == "" {
+			first = "values are not JSON"
+		}
+		return fmt.Errorf("run %s: every record (%d) failed: %d expression errors, %d not JSON; first: %s", m.ID, st.Records, st.Errors, st.Invalid, first)
 	}
 	return nil
 }

@@ -336,9 +336,7 @@ func (r *runner) apply(rec *kgo.Record) {
 	}
 	if err != nil {
 		r.stats.Errors++
-		if r.stats.FirstError == "" {
-			r.stats.FirstError = fmt.Sprintf("%s/%d@%d: %v", rec.Topic, rec.Partition, rec.Offset, err)
-		}
+		r.noteError(fmt.Sprintf("%s/%d@%d: %v", rec.Topic, rec.Partition, rec.Offset, err))
 		return
 	}
 	switch out {
@@ -356,9 +354,7 @@ func (r *runner) apply(rec *kgo.Record) {
 	c, err := r.tab.get(key)
 	if err != nil {
 		r.stats.Errors++
-		if r.stats.FirstError == "" {
-			r.stats.FirstError = fmt.Sprintf("%s/%d@%d: state: %v", rec.Topic, rec.Partition, rec.Offset, err)
-		}
+		r.noteError(fmt.Sprintf("%s/%d@%d: state: %v", rec.Topic, rec.Partition, rec.Offset, err))
 		return
 	}
 	was := c.exists
@@ -400,6 +396,19 @@ func (r *runner) apply(rec *kgo.Record) {
 	r.tab.touch(c)
 	r.stats.Applied++
 	r.stats.Rows += rowsDelta(was, c.exists)
+}
+
+// maxFirstErrors is how many errors a run keeps, with their offsets.
+const maxFirstErrors = 5
+
+// noteError keeps the first errors of a run, each naming its record.
+func (r *runner) noteError(msg string) {
+	if r.stats.FirstError == "" {
+		r.stats.FirstError = msg
+	}
+	if len(r.stats.FirstErrors) < maxFirstErrors {
+		r.stats.FirstErrors = append(r.stats.FirstErrors, msg)
+	}
 }
 
 func rowsDelta(was, is bool) int64 {

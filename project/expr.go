@@ -154,6 +154,15 @@ func Compile(s *Spec) (*Compiled, error) {
 		return p
 	}
 	c.filter = comp("filter", s.Filter, expr.AsBool())
+	if c.filter != nil {
+		// AsBool refuses a filter whose type is known and not bool; one
+		// built by arithmetic on fields (value.amount + 1) has no static
+		// type but can never be a condition: refuse it before consuming.
+		if op, ok := arithmetic(c.filter.Node()); ok {
+			errs = append(errs, exprError(s, "filter", fmt.Errorf("the filter is a number (%s), not a condition: compare it, e.g. value.amount > 100", op)))
+			c.filter = nil
+		}
+	}
 	if s.Key != "" || s.pos["key"] != nil {
 		c.key = comp("key", s.Key)
 	}
@@ -308,6 +317,25 @@ func (c *Compiled) analyse(root ast.Node, fields map[string]bool) {
 			c.useTime = true
 		}
 	}
+}
+
+// arithmetic reports an expression whose result is a number by its form:
+// an arithmetic operator or a numeric literal at the top.
+func arithmetic(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "+", "-", "*", "/", "%", "**", "^":
+			return "operator " + n.Operator, true
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "-" || n.Operator == "+" {
+			return "operator " + n.Operator, true
+		}
+	case *ast.IntegerNode, *ast.FloatNode:
+		return "a number", true
+	}
+	return "", false
 }
 
 // directPath reports whether an expression is just value.a.b...

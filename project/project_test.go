@@ -535,8 +535,16 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Status != StatusRunning {
-		t.Logf("child finished before being killed: %s", m.Status)
+	// run.json still says running; nobody holds the store: interrupted,
+	// with the way on. list and show (LoadMeta both) agree.
+	if m.Status != StatusDone {
+		if m.Status != StatusInterrupted || !strings.Contains(m.Error, "rewind project resume killed") || m.PID != 0 {
+			t.Fatalf("a killed run reads as %s (pid %d): %s", m.Status, m.PID, m.Error)
+		}
+		runs, err := ListRuns(w.dir)
+		if err != nil || len(runs) != 2 || runs[1].Status != StatusInterrupted {
+			t.Fatalf("list: %v %v", err, runs)
+		}
 	}
 	if m.Status != StatusDone {
 		if m, err = Resume(context.Background(), w.c, w.dir, "killed", nil, Options{}); err != nil || m.Status != StatusDone {

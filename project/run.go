@@ -21,6 +21,10 @@ const (
 	StatusStopped = "stopped" // interrupted cleanly; resumable
 	StatusDone    = "done"    // bounded run reached its targets
 	StatusFailed  = "failed"  // stopped by an error; resumable once fixed
+	// StatusInterrupted: run.json says running, but no process holds the
+	// run's state store: it was killed (kill -9, power loss). Resumable.
+	// Never written: LoadMeta reports it.
+	StatusInterrupted = "interrupted"
 )
 
 // Until modes.
@@ -77,6 +81,9 @@ type Stats struct {
 	Invalid    int64  `json:"invalid"`    // value is not JSON
 	Errors     int64  `json:"errors"`     // expression failed at run time
 	FirstError string `json:"first_error,omitempty"`
+	// FirstErrors are the first few errors (FirstError is the first), each
+	// with its topic/partition@offset.
+	FirstErrors []string `json:"first_errors,omitempty"`
 }
 
 // PartitionProgress is one partition's position in its window.
@@ -176,9 +183,37 @@ func LoadMeta(dataDir, id string) (*Meta, error) {
 	}
 	var m Meta
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("run %q: corrupt run.json: %w", id, err)
+		return nil, fmt.Errorf("run %q: %s is damaged (%v): delete the run (rewind project delete %s) or restore the file", id, metaPath(dataDir, id), err, id)
+	}
+	if m.Status == StatusRunning && !writtenNow(dataDir, &m) {
+		m.Status = StatusInterrupted
+		if m.Error == "" {
+			m.Error = fmt.Sprintf("interrupted: the process (pid %d) ended without stopping the run; continue with: rewind project resume %s", m.PID, m.ID)
+		}
+		m.PID = 0
 	}
 	return &m, nil
+}
+
+// writtenNow reports whether a process holds the run's state store: this
+// one, or another (its pid replaces m.PID, which the kernel vouches for).
+func writtenNow(dataDir string, m *Meta) bool {
+	if abs, err := filepath.Abs(statePath(dataDir, m.ID)); err == nil {
+		storesMu.Lock()
+		_, mine := stores[abs]
+		storesMu.Unlock()
+		if mine {
+			return true
+		}
+	}
+	switch pid := lockHolder(statePath(dataDir, m.ID)); {
+	case pid > 0:
+		m.PID = pid
+		return true
+	case pid == 0:
+		return false
+	}
+	return true // cannot tell: as run.json says
 }
 
 // ListRuns lists runs, oldest first.
@@ -371,7 +406,9 @@ func Start(ctx context.Context, cl *backend.Cluster, c *Compiled, o Options) (*M
 	if err := os.WriteFile(filepath.Join(RunDir(o.DataDir, m.ID), "spec.yaml"), []byte(c.Spec.Source), 0o644); err != nil {
 		return nil, fmt.Errorf("create run %q: %w", m.ID, err)
 	}
-	m.PID = os.Getpid()
+	// Not "running" until execute holds the state store: a run.json that
+	// says running with nobody holding the store reads as interrupted.
+	m.Status = StatusStopped
 	if err := saveMeta(o.DataDir, m); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -103,9 +104,19 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 // missing fields, unknown aggregate, expression errors) is reported with
 // file:line:column before anything is consumed.
 func LoadSpec(path string) (*Spec, *Compiled, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("projection spec: %w", err)
+	}
+	defer f.Close()
+	// Read at most one byte past the limit: a 60 MB file is refused
+	// without being read (or parsed) whole.
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("projection spec %s: %w", path, err)
+	}
+	if len(data) > MaxSpecSize {
+		return nil, nil, fmt.Errorf("projection spec %s: larger than %d KiB: a spec is a few lines of YAML; is this the right file?", path, MaxSpecSize>>10)
 	}
 	s, err := ParseSpec(path, data)
 	if err != nil {
@@ -118,10 +129,17 @@ func LoadSpec(path string) (*Spec, *Compiled, error) {
 	return s, c, nil
 }
 
+// MaxSpecSize bounds a spec file (1 MiB): specs are small, and parsing
+// is refused before it starts for anything bigger.
+const MaxSpecSize = 1 << 20
+
 // ParseSpec parses a spec's text; file names it in errors.
 func ParseSpec(file string, data []byte) (*Spec, error) {
 	if file == "" {
 		file = "<spec>"
+	}
+	if len(data) > MaxSpecSize {
+		return nil, fmt.Errorf("projection spec %s: larger than %d KiB: refused before parsing", file, MaxSpecSize>>10)
 	}
 	s := &Spec{File: file, Source: string(data), pos: map[string]*yaml.Node{}}
 	var doc yaml.Node

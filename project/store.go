@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -99,7 +100,9 @@ func openStore(path string, create bool) (*store, error) {
 	storeOptions(po)
 	db, err := pebble.Open(abs, po)
 	if err != nil {
-		if strings.Contains(err.Error(), "lock") {
+		// Pebble's LOCK is an fcntl lock: held elsewhere it fails with
+		// EAGAIN (or EACCES), "lock held" within this process.
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || strings.Contains(err.Error(), "lock") {
 			return nil, fmt.Errorf("state store %s: %w", abs, ErrInUse)
 		}
 		return nil, fmt.Errorf("open state store %s: %w", abs, err)

@@ -36,9 +36,9 @@ func OpenTable(dataDir, id string) (*Table, error) {
 		if errors.Is(err, ErrInUse) {
 			who := "another process"
 			if m.PID > 0 {
-				who = fmt.Sprintf("another process (pid %d)", m.PID)
+				who = fmt.Sprintf("pid %d", m.PID)
 			}
-			return nil, fmt.Errorf("run %q: its state store is held by %s that is still writing it: wait for it to finish or stop it (a run resumes where it stopped), or compare from that process (the TUI): %w", id, who, ErrInUse)
+			return nil, fmt.Errorf("run %q is being written by %s: wait for it to finish or stop it (a run resumes where it stopped), or look from that process (the TUI): %w", id, who, ErrInUse)
 		}
 		return nil, fmt.Errorf("run %q: %w", id, err)
 	}

@@ -1,0 +1,34 @@
+//go:build unix
+
+package project
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// lockHolder returns the pid of the process holding the state store's lock
+// (Pebble's LOCK file, an fcntl lock), 0 when nobody holds it, -1 when it
+// cannot tell. The kernel answers, so a recycled pid cannot pass for the
+// run's process. A lock of this process is never reported (fcntl locks do
+// not conflict with their owner): callers check the in-process stores.
+func lockHolder(stateDir string) int {
+	f, err := os.Open(stateDir + "/LOCK")
+	if err != nil {
+		if os.IsNotExist(err) {
+			return 0
+		}
+		return -1
+	}
+	defer f.Close()
+	spec := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_GETLK, &spec); err != nil {
+		return -1
+	}
+	if spec.Type == unix.F_UNLCK {
+		return 0
+	}
+	return int(spec.Pid)
+}

@@ -1,0 +1,49 @@
+package project
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// While another process writes a run, LoadMeta says running with that
+// process's pid (the kernel's lock holder, not a pid from a file).
+func TestRunStatusWhileWritten(t *testing.T) {
+	if addr := os.Getenv("REWIND_PROJ_CHILD"); addr != "" {
+		return // only TestResumeAfterSIGKILL's child runs (see childRun)
+	}
+	w := newWorld(t)
+	w.topic("orders", 3, nil)
+	w.orders(3000)
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestResumeAfterSIGKILL$")
+	cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "committed ") {
+	}
+	m, err := LoadMeta(w.dir, "killed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != StatusRunning || m.PID != cmd.Process.Pid {
+		t.Fatalf("while written: %s pid %d, want running pid %d", m.Status, m.PID, cmd.Process.Pid)
+	}
+	if _, err := OpenTable(w.dir, "killed"); err == nil || !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("opening a run another process writes: %v", err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if m, _ = LoadMeta(w.dir, "killed"); m.Status != StatusInterrupted {
+		t.Fatalf("after kill -9: %s", m.Status)
+	}
+}
