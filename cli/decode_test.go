@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,5 +222,82 @@ func TestRegistryAuthFromProperties(t *testing.T) {
 	}
 	if strings.Contains(out+errs, "wrong-pw") || strings.Contains(out+errs, "s3cr3t") {
 		t.Fatal("a registry password reached the output")
+	}
+}
+
+// A context's schema_registry block and per-topic decode settings apply
+// without flags; a bad setting is refused naming the topic.
+func TestContextDecodeSettings(t *testing.T) {
+	b := testkit.NewBroker(t)
+	b.CreateTopic("readings", 1, nil)
+	b.CreateTopic("raw", 1, nil)
+	reg := srfake.New()
+	defer reg.Close()
+	id, _, err := reg.RegisterSchema("readings-value", sr.Schema{Schema: thirdPartyAvro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "s", "celsius": 2.5, "state": "OK"})
+	b.Produce(&kgo.Record{Topic: "readings", Partition: 0, Value: frame(id, v)},
+		&kgo.Record{Topic: "raw", Partition: 0, Value: []byte(`{"looks":"json"}`)})
+	write := func(topics string) string {
+		cfg := filepath.Join(t.TempDir(), "config.yaml")
+		body := fmt.Sprintf("current-context: dev\ncontexts:\n  - name: dev\n    brokers: [%s]\n    schema_registry: {url: %s}\n    topics:\n%s", b.Addr, reg.URL(), topics)
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	cfg := write("      raw: {value: {format: hex}}\n")
+	code, out, errs := runCLI("--config", cfg, "consume", "readings", "--until", "end")
+	recs := jsonLines(t, out)
+	if code != 0 || len(recs) != 1 || recs[0]["value_format"] != "avro" || recs[0]["value_subject"] != "readings-value" {
+		t.Fatalf("context registry: %d %s %s", code, out, errs)
+	}
+	code, out, errs = runCLI("--config", cfg, "consume", "raw", "--until", "end")
+	recs = jsonLines(t, out)
+	if code != 0 || len(recs) != 1 || recs[0]["value_encoding"] != "hex" || recs[0]["value"] != "7b226c6f6f6b73223a226a736f6e227d" {
+		t.Fatalf("per-topic format: %d %s %s", code, out, errs)
+	}
+	// The flag wins over the context.
+	code, out, _ = runCLI("--config", cfg, "consume", "raw", "--until", "end", "--value-format", "json")
+	if recs = jsonLines(t, out); code != 0 || recs[0]["value_format"] != "json" {
+		t.Fatalf("--value-format over the context: %s", out)
+	}
+	cfg = write("      raw: {value: {format: xml}}\n")
+	code, _, errs = runCLI("--config", cfg, "consume", "raw", "--until", "end")
+	if code == 0 || !strings.Contains(errs, "topic raw value") || !strings.Contains(errs, `format "xml"`) {
+		t.Fatalf("bad format: %d %s", code, errs)
+	}
+}
+
+// An https registry with its own CA, as -X schema.registry.ssl.* give it.
+func TestRegistryOverTLS(t *testing.T) {
+	b := testkit.NewBroker(t)
+	b.CreateTopic("readings", 1, nil)
+	reg := srfake.NewRegistry()
+	srv := httptest.NewTLSServer(reg.Handler())
+	defer srv.Close()
+	id, _, err := reg.RegisterSchema("readings-value", sr.Schema{Schema: thirdPartyAvro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "s", "celsius": 2.5, "state": "OK"})
+	b.Produce(&kgo.Record{Topic: "readings", Partition: 0, Value: frame(id, v)})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-b", b.Addr, "-X", "schema.registry.url=" + srv.URL}
+	code, out, errs := runCLI(append(args, "-X", "schema.registry.ssl.ca.location="+ca, "consume", "readings", "--until", "end")...)
+	if recs := jsonLines(t, out); code != 0 || recs[0]["value_format"] != "avro" {
+		t.Fatalf("with the CA: %d %s %s", code, out, errs)
+	}
+	// Without the CA the certificate is not trusted: the reason says so.
+	code, out, _ = runCLI(append(args, "consume", "readings", "--until", "end")...)
+	recs := jsonLines(t, out)
+	reasons, _ := json.Marshal(recs[0]["value_reasons"])
+	if code != 0 || recs[0]["value_format"] != "binary" || !strings.Contains(string(reasons), "certificate") {
+		t.Fatalf("without the CA: %d %v", code, recs)
 	}
 }

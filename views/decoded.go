@@ -2,8 +2,11 @@ package views
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/decode"
@@ -96,4 +99,68 @@ func decodedRender(d *decode.Decoder, gen int64, r backend.Record, pal jsonPalet
 		m.kind, m.lines = kindBinary, hexDump(r.Value, renderCap)
 	}
 	return m
+}
+
+// schemaView is the value's registry schema, shown by "s" in the detail.
+type schemaView struct {
+	info    decode.SchemaInfo
+	err     error
+	loading bool
+	text    []string // formatted schema text
+}
+
+type schemaLoadedMsg struct {
+	gen  int64
+	view schemaView
+}
+
+func (v *schemaView) lines(section func(string) string, th themes.Theme) []string {
+	switch {
+	case v.loading:
+		return []string{"", section("schema"), th.Muted.Render("loading the schema…")}
+	case v.err != nil:
+		return []string{"", section("schema"), th.Warn.Render(ui.Sanitize(v.err.Error()))}
+	}
+	title := fmt.Sprintf("schema · id %d · %s", v.info.ID, v.info.Type)
+	var used []string
+	for _, u := range v.info.Usages {
+		used = append(used, fmt.Sprintf("%s v%d", u.Subject, u.Version))
+	}
+	if len(used) > 0 {
+		title += " · " + strings.Join(used, ", ")
+	}
+	out := []string{"", section(ui.Sanitize(title))}
+	for _, r := range v.info.References {
+		out = append(out, th.Muted.Render(ui.Sanitize(fmt.Sprintf("references %s (%s v%d)", r.Name, r.Subject, r.Version))))
+	}
+	return append(out, v.text...)
+}
+
+// toggleSchema shows (or hides) the registry schema of the value.
+func (s *recordScreen) toggleSchema() tea.Cmd {
+	if s.schema != nil {
+		s.schema = nil
+		s.rebuild()
+		return nil
+	}
+	if s.dec == nil || s.dec.SchemaID == 0 || s.env.Decoder == nil {
+		return ui.Toast("no schema: the value is not registry-framed")
+	}
+	s.schema = &schemaView{loading: true}
+	s.scroll = 0
+	s.rebuild()
+	gen, d, id := s.gen, s.env.Decoder, s.dec.SchemaID
+	pal := newJSONPalette(s.env.Theme)
+	return func() tea.Msg {
+		info, err := d.Schema(context.Background(), id)
+		v := schemaView{info: info, err: err}
+		if err == nil {
+			if info.Type == decode.FormatProtobuf || !json.Valid([]byte(info.Text)) {
+				v.text = textLines([]byte(info.Text), renderCap)
+			} else {
+				v.text = prettyJSON([]byte(info.Text), renderCap, pal)
+			}
+		}
+		return schemaLoadedMsg{gen: gen, view: v}
+	}
 }

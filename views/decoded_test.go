@@ -84,6 +84,14 @@ func TestRecordsDecodeAvroAndReasons(t *testing.T) {
 	if strings.Contains(s, "not decoded") {
 		t.Fatalf("a decoded record shows reasons:\n%s", s)
 	}
+	// s shows the registry schema behind the value, s again the value.
+	h.keys("s")
+	s = h.waitText(t, "schema · id 1 · avro · shipments-value v1", `  "name": "Shipment",`)
+	if strings.Contains(s, `"carrier": "DHL"`) {
+		t.Fatalf("the schema view still shows the value:\n%s", s)
+	}
+	h.keys("s")
+	h.waitText(t, `  "carrier": "DHL",`)
 	h.keys("n")
 	s = h.waitText(t, "value · avro · schema 2 (shipments-value v2)", `  "eta": "2026-01-02T09:00:00.000Z"`)
 
@@ -92,6 +100,13 @@ func TestRecordsDecodeAvroAndReasons(t *testing.T) {
 	if !strings.Contains(s, "registry: schema id 99 not found in registry "+reg.URL()) || !strings.Contains(s, "00000000  00 00 00 00 63 ") {
 		t.Fatalf("unknown id: want the reason and the hex dump:\n%s", s)
 	}
+	// For an unknown id the schema view says so in place of the value.
+	h.keys("s")
+	h.waitFor(t, "the schema error in place of the hex", func(s string) bool {
+		return strings.Contains(s, "schema id 99 not found in registry") && !strings.Contains(s, "00000000  00 00 00 00 63 ")
+	})
+	h.keys("s")
+	h.waitText(t, "00000000  00 00 00 00 63 ")
 	h.keys("n")
 	s = h.waitText(t, "offset     3", "not decoded, showing raw bytes:")
 	if !strings.Contains(s, "avro: schema id 1 (shipments-value v1): payload ends early at byte 12") {

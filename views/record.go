@@ -20,6 +20,7 @@ var (
 	keyDetNext    = binding([]string{"n", "]"}, "n/]", "next record")
 	keyDetPrev    = binding([]string{"p", "["}, "p/[", "previous record")
 	keyDetHex     = binding([]string{"x"}, "x", "hex view")
+	keyDetSchema  = binding([]string{"s"}, "s", "schema of the value")
 	keyDetCopy    = binding([]string{"c"}, "c", "copy value")
 	keyDetCopyKey = binding([]string{"C"}, "C", "copy key")
 	keyDetUp      = binding([]string{"up", "k"}, "↑/k", "scroll up")
@@ -76,6 +77,8 @@ type recordScreen struct {
 
 	// dec and kdec: the decoded value and key (see valueRenderedMsg).
 	dec, kdec *decode.Result
+	// schema: the value's registry schema is shown instead of the value.
+	schema *schemaView
 
 	w, h int
 }
@@ -101,7 +104,7 @@ func newRecordScreen(env *Env, rec backend.Record, partial bool) *recordScreen {
 func (s *recordScreen) Title() string { return "@" + strconv.FormatInt(s.rec.Offset, 10) }
 
 func (s *recordScreen) Help() []key.Binding {
-	return []key.Binding{keyDetNext, keyDetPrev, keyDetHex, keyDetCopy, keyDetCopyKey,
+	return []key.Binding{keyDetNext, keyDetPrev, keyDetHex, keyDetSchema, keyDetCopy, keyDetCopyKey,
 		keyDetUp, keyDetDown, keyDetPgUp, keyDetPgDown, keyDetTop, keyDetBottom}
 }
 
@@ -198,7 +201,7 @@ func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.rec, s.partial = msg.rec, false
 		s.cache = [2][]string{}
 		s.kind = 0
-		s.dec, s.kdec = nil, nil
+		s.dec, s.kdec, s.schema = nil, nil, nil
 		if msg.dir != 0 {
 			s.scroll = 0
 		}
@@ -213,6 +216,13 @@ func (s *recordScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		s.rebuild()
 		return s, s.render()
+
+	case schemaLoadedMsg:
+		if msg.gen == s.gen && s.schema != nil {
+			s.schema = &msg.view
+			s.rebuild()
+		}
+		return s, nil
 
 	case valueRenderedMsg:
 		if msg.gen != s.gen {
@@ -254,7 +264,10 @@ func (s *recordScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.move(1)
 	case key.Matches(msg, keyDetPrev):
 		return s.move(-1)
+	case key.Matches(msg, keyDetSchema):
+		return s.toggleSchema()
 	case key.Matches(msg, keyDetHex):
+		s.schema = nil
 		s.hex = !s.hex
 		s.scroll = 0
 		return s.render()
@@ -358,6 +371,12 @@ func (s *recordScreen) rebuild() {
 	idx := 0
 	if s.hex {
 		idx = 1
+	}
+	if s.schema != nil {
+		s.lines = wrapLines(append(l, s.schema.lines(section, th)...), s.w-1)
+		s.head = l
+		s.scrollBy(0)
+		return
 	}
 	title := "value"
 	if s.hex {

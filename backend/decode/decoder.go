@@ -617,3 +617,30 @@ func CheckSchema(ctx context.Context, t sr.SchemaType, text string, refs []Ref) 
 	}
 	return fmt.Errorf("unknown schema type %d", t)
 }
+
+// SchemaInfo is a registry schema as the record detail shows it.
+type SchemaInfo struct {
+	ID   int
+	Type Format
+	Text string
+	// References are the referenced schemas (name, subject, version).
+	References []sr.SchemaReference
+	// Usages are the subject/version pairs that use the id.
+	Usages []sr.SubjectVersion
+}
+
+// Schema returns the registry schema with id (from the cache once looked
+// up). It fails when no registry is configured or the id is unknown.
+func (d *Decoder) Schema(ctx context.Context, id int) (SchemaInfo, error) {
+	if d == nil || d.reg == nil {
+		return SchemaInfo{}, errors.New("no schema registry is configured")
+	}
+	e, err := d.reg.lookup(ctx, id)
+	if e == nil || (err != nil && e.text == "") {
+		if err == nil {
+			err = fmt.Errorf("schema id %d: not available", id)
+		}
+		return SchemaInfo{}, errors.New(registryReason(err))
+	}
+	return SchemaInfo{ID: id, Type: formatOf(e.typ), Text: e.text, References: e.refs, Usages: e.usages}, nil
+}

@@ -330,3 +330,19 @@ func TestAppendCompactJSONSafe(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestSchemaInfo(t *testing.T) {
+	reg := newTestRegistry(t)
+	id := reg.register(t, "shipments-value", sr.Schema{Schema: shipmentV1})
+	d, _ := New(Config{Registry: RegistryConfig{URL: reg.srv.URL}})
+	si, err := d.Schema(context.Background(), id)
+	if err != nil || si.Type != FormatAvro || si.Text != shipmentV1 || len(si.Usages) != 1 || si.Usages[0].Subject != "shipments-value" {
+		t.Fatalf("%+v %v", si, err)
+	}
+	if _, err := d.Schema(context.Background(), 77); err == nil || !strings.Contains(err.Error(), "schema id 77 not found") {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if _, err := (&Decoder{}).Schema(context.Background(), 1); err == nil {
+		t.Fatal("no registry: want an error")
+	}
+}
