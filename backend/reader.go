@@ -558,12 +558,31 @@ func (w *worker) run(ctx context.Context) {
 			now := time.Now()
 			for _, p := range active {
 				if !p.done && now.Sub(p.progress) > w.rd.s.StallTimeout {
-					w.send(ctx, readMsg{err: fmt.Errorf("%s made no progress for %s at offset %d (target %d) though the broker answers", p.tp, roundDur(now.Sub(p.progress)), p.next, p.target)})
+					w.send(ctx, readMsg{err: w.noProgress(p, now)})
 					return
 				}
 			}
 		}
 	}
+}
+
+// noProgress says why p has not moved for the stall timeout: a broker that
+// is failing right now (refused, timing out: a killed or frozen broker
+// whose retries have not yet reached the bound themselves), or a broker
+// that answers without moving the partition.
+func (w *worker) noProgress(p *pstate, now time.Time) error {
+	for id, b := range w.brokers {
+		if b.downSince.IsZero() || b.lastErr == nil {
+			continue
+		}
+		addr := w.rd.addr(id)
+		if id < 0 {
+			addr = w.rd.c.Addr()
+		}
+		return fmt.Errorf("broker %s not answering for %s (stall timeout %s; %s made no progress for %s at offset %d of %d): %w",
+			addr, roundDur(now.Sub(b.downSince)), w.rd.s.StallTimeout, p.tp, roundDur(now.Sub(p.progress)), p.next, p.target, cleanErr(b.lastErr))
+	}
+	return fmt.Errorf("%s made no progress for %s at offset %d (target %d) though the broker answers", p.tp, roundDur(now.Sub(p.progress)), p.next, p.target)
 }
 
 // fetchFrom issues one fetch to leader for ps and sends what it read. It

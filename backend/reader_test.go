@@ -146,6 +146,32 @@ func TestConsumeStallGivesUp(t *testing.T) {
 	}
 }
 
+// A broker that goes away (killed: connections refused) is named as not
+// answering, even when a partition's own no-progress bound trips first;
+// it used to say "though the broker answers".
+func TestConsumeBrokerGoneNamesBroker(t *testing.T) {
+	b, c := kitCluster(t, Options{Timeout: 500 * time.Millisecond, StallTimeout: 3 * time.Second})
+	b.CreateTopic("s", 2, nil)
+	for p := range int32(2) {
+		b.Produce(testkit.Seq("s", p, 0, 500, time.Now(), time.Millisecond)...)
+	}
+	n := 0
+	err := c.Consume(context.Background(), ConsumeOptions{Topic: "s", UntilEnd: true}, func(r *kgo.Record, _ TxnState) error {
+		if n++; n == 10 {
+			b.Kf.Close()
+		}
+		return nil
+	})
+	var inc *IncompleteError
+	if !errors.As(err, &inc) {
+		t.Fatalf("want *IncompleteError, got %v (after %d records)", err, n)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "broker "+b.Addr+" not answering for") || strings.Contains(msg, "though the broker answers") {
+		t.Fatalf("message: %s", msg)
+	}
+}
+
 // Retention deleting records the read has not reached is an error naming
 // them, never a silent skip.
 func TestConsumeRecordsDeletedMidRead(t *testing.T) {
