@@ -11,14 +11,15 @@
 # with 1M distinct keys (topic b1m). Peers run in the same rounds, one after
 # the other, in an order that alternates between rounds: the minimal
 # franz-go reader (bench/reader: the limit), kcat with librdkafka's default
-# fetch settings and with tuned ones. Times are wall seconds and CPU seconds
+# fetch settings and with tuned ones; searches (rewind consume --filter vs
+# kcat -J | jq, and the matches checked equal). Times are wall seconds and CPU seconds
 # (user+system) from /usr/bin/time; RSS is the peak of the measured process
 # itself (the TUI's own pid for screens). Ratios are min–median–max over the
 # rounds. The machine is shared: the load average is printed with the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-for t in kcat tmux ss /usr/bin/time; do command -v $t >/dev/null || { echo "bench: $t not found (apt-get install kcat tmux iproute2 time)" >&2; exit 1; }; done
+for t in kcat jq tmux ss /usr/bin/time; do command -v $t >/dev/null || { echo "bench: $t not found (apt-get install kcat jq tmux iproute2 time)" >&2; exit 1; }; done
 
 work=$(mktemp -d /tmp/rewind-bench.XXXXXX)
 sess=rewind-bench-$$
@@ -80,11 +81,28 @@ run_consumer() {
 }
 "$work/rewind" consume --help 2>&1 | grep -q -- '-o, --output=.*value' || consumers=(limit rewind_json kcat_json_default kcat_json_tuned kcat_value_tuned)
 
+# Searches of the whole topic (issue 12): rewind's scan engine with a sparse
+# predicate (200 matches) and a dense one (half the records, printed), and
+# the kcat -J | jq pipeline an operator would write, kcat with tuned fetch
+# settings. jq gets the value as a JSON string in kcat's envelope.
+sparse='value.customer == "c-42"'
+searches=(rewind_sparse kcat_jq_sparse rewind_dense)
+run_search() {
+  case $1 in
+    rewind_sparse) measure "search.$1" "$work/rewind" -b "$addr" consume b5k --from earliest --until end --filter "$sparse" ;;
+    rewind_dense) measure "search.$1" "$work/rewind" -b "$addr" consume b5k --from earliest --until end --filter 'value.amount > 498' ;;
+    kcat_jq_sparse) measure "search.$1" bash -c "${ktun[*]} -J -t b5k | jq -c 'select((.payload | fromjson).customer == \"c-42\")'" ;;
+  esac
+}
+
 for r in $(seq "$rounds"); do
   log "round $r/$rounds"
   order=("${consumers[@]}")
   if (( r % 2 == 0 )); then order=($(printf '%s\n' "${consumers[@]}" | tac)); fi
   for c in "${order[@]}"; do run_consumer "$c"; done
+  order=("${searches[@]}")
+  if (( r % 2 == 0 )); then order=($(printf '%s\n' "${searches[@]}" | tac)); fi
+  for c in "${order[@]}"; do run_search "$c"; done
   for t in b5k b1m; do for agg in latest count sum; do
     measure "project.$t.$agg" "$work/rewind" -b "$addr" --data-dir "$work/runs" project run "$work/$t-$agg.yaml" --name "$t-$agg-$r"
   done; done
@@ -93,6 +111,15 @@ for r in $(seq "$rounds"); do
   measure diff.only_changes "$work/rewind" --data-dir "$work/runs" project diff "b1m-count-$r" "b1m-sum-$r" --only-changes
   measure lag.oneshot_1000 "$work/rewind" -b "$addr" lag -o json
 done
+
+# The same matches: rewind's search, jq over rewind's JSON lines of the
+# whole topic, and the kcat | jq pipeline (positions: partition/offset).
+"$work/rewind" -b "$addr" consume b5k --until end --filter "$sparse" 2>/dev/null | jq -r '"\(.partition)/\(.offset)"' | sort >"$work/m.rewind"
+"$work/rewind" -b "$addr" consume b5k --until end 2>/dev/null | jq -r 'select(.value.customer == "c-42") | "\(.partition)/\(.offset)"' | sort >"$work/m.jq"
+"${ktun[@]}" -J -t b5k | jq -r 'select((.payload | fromjson).customer == "c-42") | "\(.partition)/\(.offset)"' | sort >"$work/m.kcat"
+cmp -s "$work/m.rewind" "$work/m.jq" && cmp -s "$work/m.rewind" "$work/m.kcat" && [ -s "$work/m.rewind" ] ||
+  { echo "bench: search matches differ: rewind $(wc -l <"$work/m.rewind"), rewind|jq $(wc -l <"$work/m.jq"), kcat|jq $(wc -l <"$work/m.kcat")" >&2; exit 1; }
+search_same="$(wc -l <"$work/m.rewind") matches, the same records as consume -o json | jq and kcat -J | jq"
 
 # The groups screen: the TUI's own pid (the tmux pane runs it with exec).
 tmux new-session -d -s "$sess" -x 160 -y 45 "exec $work/rewind -b $addr --data-dir $work/ui"
@@ -126,7 +153,7 @@ fi
 
 # The table: per measure, min–median–max of wall, CPU and RSS; ratios
 # against the limit reader (throughput: limit wall / wall) per round.
-awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v gline="$groups_line" -v grss="${groups_rss:-?}" -v bigsize="${bigsize:-}" '
+awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v same="$search_same" -v gline="$groups_line" -v grss="${groups_rss:-?}" -v bigsize="${bigsize:-}" '
 function sort3(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
 function mmm(key, n,   a, i) { n = cnt[key]; for (i = 1; i <= n; i++) a[i] = v[key, i]; sort3(a, n); return sprintf(fmt(a[1]) "–" fmt(a[int((n+1)/2)]) "–" fmt(a[n])) }
 function fmt(x) { return (x >= 100) ? sprintf("%.0f", x) : (x >= 10) ? sprintf("%.1f", x) : sprintf("%.2f", x) }
@@ -155,10 +182,20 @@ END {
       for (k = 1; k <= seen[n]; k++) { add(n ".rc", wall["consume.rewind_json", k] / wall[n, k]); add(n ".rlim", wall["consume.limit", k] / wall[n, k]) }
       ratio = mmm(n ".rc") "× rewind consume -o json; " mmm(n ".rlim") "× the limit"
     }
+    if (p[1] == "search") {
+      for (k = 1; k <= seen[n]; k++) { add(n ".sc", wall["consume.rewind_json", k] / wall[n, k]); add(n ".sl", wall["consume.limit", k] / wall[n, k]) }
+      ratio = mmm(n ".sc") "× rewind consume -o json; " mmm(n ".sl") "× the limit (throughput)"
+      if (n == "search.rewind_sparse") {
+        for (k = 1; k <= seen[n]; k++) { add("sk.w", wall["search.kcat_jq_sparse", k] / wall[n, k]); add("sk.c", cpu["search.kcat_jq_sparse", k] / cpu[n, k]) }
+        ratio = ratio "; vs kcat -J tuned | jq: " mmm("sk.w") "× (wall), " mmm("sk.c") "× (CPU); " same
+      }
+    }
     if (n == "embedded.start") { print "| embedded log start, 5M records (" bigsize "): start / RSS after start | " mmm(n ".wall") " | – | " mmm(n ".rss") " (peak during start " mmm(n ".peak") ") | |"; continue }
     label = n
     sub(/^consume\./, "consume 1M × 6 partitions: ", label); sub(/^project\.b5k\./, "project run, 1M records, 5,000 keys: ", label); sub(/^project\.b1m\./, "project run, 1M records, 1M keys: ", label)
-    sub(/^diff\./, "project diff, two 1M-key tables: ", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
+    sub(/^diff\./, "project diff, two 1M-key tables: ", label)
+    sub(/^search\.rewind_sparse/, "search 1M × 6 partitions, 200 matches: rewind consume --filter", label); sub(/^search\.rewind_dense/, "search 1M × 6 partitions, half match (printed): rewind consume --filter", label)
+    sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned | jq select", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
     print "| " label " | " mmm(n ".wall") " | " mmm(n ".cpu") " | " mmm(n ".rss") " | " ratio " |"
   }
   print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s) | – | – | " grss " | `" gline "` |"

@@ -75,6 +75,11 @@ type Compiled struct {
 	vm  vm.VM
 	env Env
 
+	// transient: only the filter's verdict is kept (CompileFilter), so
+	// the value map is reused and may point into the record's bytes.
+	transient bool
+	scratch   map[string]any
+
 	// dec decodes values (Avro, Protobuf, JSON Schema through the
 	// registry) to JSON before the expressions read them; nil: values
 	// are read as JSON, as stored. See SetDecoder.
@@ -425,6 +430,13 @@ func (c *Compiled) bind(r *kgo.Record) (raw []byte, decoded, invalid bool, err e
 			if !c.extractVals(raw) {
 				return nil, false, true, nil
 			}
+		} else if c.transient && c.topLevel && !c.fullValue {
+			// A search: one pass validates the value and reads the
+			// top-level fields used, into one reused map.
+			if !c.extractVals(raw) {
+				return nil, false, true, nil
+			}
+			e.Value = c.extractTransient(raw)
 		} else if _, ok := scanJSON(raw, nil); !ok {
 			return nil, false, true, nil
 		} else if c.fullValue {
@@ -740,6 +752,40 @@ func (c *Compiled) extract(raw []byte) any {
 		}
 	}
 	return m
+}
+
+// extractTransient is extract for a filter whose verdict is all that is
+// kept, over c.vals (extractVals read them): the same values as extract,
+// without a second parse, in the same map for every record. Strings in it
+// may point into raw: they must not outlive the evaluation.
+func (c *Compiled) extractTransient(raw []byte) any {
+	if i := firstByte(raw); i < 0 || raw[i] != '{' {
+		return jsonValue(gjson.ParseBytes(raw)) // not an object: whole, as extract
+	}
+	if c.scratch == nil {
+		c.scratch = make(map[string]any, len(c.segs))
+	}
+	m := c.scratch
+	clear(m)
+	for i, r := range c.vals {
+		if r.Exists() {
+			m[c.segs[i][0]] = jsonValue(r)
+		}
+	}
+	return m
+}
+
+// firstByte is the index of raw's first byte that is not JSON whitespace,
+// or -1.
+func firstByte(raw []byte) int {
+	for i, b := range raw {
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return i
+	}
+	return -1
 }
 
 func keyString(v any) (string, bool) {

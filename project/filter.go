@@ -44,6 +44,7 @@ func CompileFilter(src string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.transient = true // a verdict is all a filter keeps
 	return &Filter{c: c, src: src}, nil
 }
 

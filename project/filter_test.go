@@ -61,3 +61,24 @@ func TestFilterTestForSearches(t *testing.T) {
 		t.Errorf("value.n = 3: %v %v", v, err)
 	}
 }
+
+// A filter reuses one value map for every record: a field of the previous
+// record never shows through in the next.
+func TestFilterReusedValueIsCleared(t *testing.T) {
+	f, err := CompileFilter(`value.a == 1 && value.b == 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		v    string
+		want Verdict
+	}{{`{"a":1,"b":2}`, Matched}, {`{"a":1}`, NoMatch}, {`{"b":2,"a":1,"c":3}`, Matched}, {`{"c":3}`, NoMatch}} {
+		v, err := f.Test(&kgo.Record{Value: []byte(c.v)})
+		if err != nil && c.want == Matched {
+			t.Fatal(err)
+		}
+		if v != c.want {
+			t.Errorf("%s: %v, want %v", c.v, v, c.want)
+		}
+	}
+}

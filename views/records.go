@@ -23,7 +23,7 @@ var (
 	keyRecTime     = binding([]string{"t"}, "t", "seek to time")
 	keyRecFollow   = binding([]string{"f"}, "f", "follow (live tail)")
 	keyRecPause    = binding([]string{"space"}, "space", "pause/resume tail")
-	keyRecFilter   = binding([]string{"/"}, "/", "filter loaded records")
+	keyRecFilter   = binding([]string{"/"}, "/", "quick filter (loaded records)")
 )
 
 // filterScan bounds how much of each key and value the "/" filter searches,
@@ -118,6 +118,11 @@ type recordsScreen struct {
 	filter string
 	match  []int
 
+	// search is the search of the whole log and export (search.go);
+	// seekTarget is the record the next seek puts the cursor on.
+	search     *searchPanel
+	seekTarget *recKey
+
 	cols []recCol
 	w, h int
 }
@@ -128,7 +133,7 @@ type recordsScreen struct {
 // cursor nears either edge.
 func NewRecords(env *Env, topic string, partition int32) ui.Screen {
 	s := &recordsScreen{env: env, topic: topic, partition: partition,
-		spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}}
+		spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}, search: newSearchPanel(env)}
 	if partition >= 0 {
 		s.ids = []int32{partition}
 	}
@@ -148,11 +153,15 @@ func (s *recordsScreen) Title() string {
 }
 
 func (s *recordsScreen) Help() []key.Binding {
+	if h := s.searchHelp(); h != nil {
+		return h
+	}
 	return []key.Binding{keyRecOpen, keyRecEarliest, keyRecLatest, keyRecOffset, keyRecTime,
-		keyRecFollow, keyRecPause, keyRecFilter, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Refresh}
+		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter,
+		ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Refresh}
 }
 
-func (s *recordsScreen) CapturingInput() bool { return s.prompt.Active() }
+func (s *recordsScreen) CapturingInput() bool { return s.prompt.Active() || s.search.prompt.Active() }
 
 func (s *recordsScreen) Init() tea.Cmd {
 	return tea.Batch(s.seek(backend.Start{Kind: backend.StartEarliest}), s.spin.Tick)
@@ -177,6 +186,7 @@ func (s *recordsScreen) Refresh() tea.Cmd {
 
 // Close stops the live tail, including one still being opened.
 func (s *recordsScreen) Close() {
+	s.search.stop()
 	s.stopStream()
 	s.streams.closeAll()
 }
@@ -218,6 +228,9 @@ func (s *recordsScreen) cursorTo(i int) {
 
 // Back clears the filter before esc leaves the screen.
 func (s *recordsScreen) Back() (bool, tea.Cmd) {
+	if ok, cmd := s.searchBack(); ok {
+		return true, cmd
+	}
 	if s.filter != "" {
 		i := s.winIndex()
 		s.filter = ""
@@ -234,6 +247,9 @@ func (s *recordsScreen) fail(err error, retry tea.Cmd) tea.Cmd {
 }
 
 func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	if ok, cmd := s.searchUpdate(msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case recSeekMsg:
 		if msg.gen != s.gen {
@@ -287,6 +303,9 @@ func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 }
 
 func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if ok, cmd := s.searchKey(msg); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, keyRecEarliest):
 		s.pauseTail()
@@ -327,7 +346,7 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.pkind = promptFilter
 		s.prompt.Validate = nil
 		s.prompt.SetWidth(max(10, s.w-filterCountWidth)) // room for the match count
-		return s.prompt.OpenWith("/", "key or value contains… (loaded records)", s.filter)
+		return s.prompt.OpenWith("/", "quick filter: key or value contains… (loaded records only; s searches the log)", s.filter)
 	case key.Matches(msg, keyRecOpen):
 		if r, ok := s.current(); ok {
 			return ui.Push(newRecordScreen(s.env, r.Record, r.trunc))

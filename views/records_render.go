@@ -50,10 +50,11 @@ func (s *recordsScreen) layout() {
 		add(colHeaders, ui.Column{Title: "HDRS", Width: 4, Right: true})
 	}
 	s.table.SetColumns(cols)
-	s.table.SetSize(s.w, max(0, s.h-1))
+	s.table.SetSize(s.w, max(0, s.h-1-s.panelHeight()))
 	if s.win != nil {
 		s.setRows()
 	}
+	s.setHitRows()
 }
 
 // setRows points the table at the window. Cells are built for visible rows
@@ -66,7 +67,7 @@ func (s *recordsScreen) setRows() {
 	if s.filter != "" {
 		match = filterRecs(recs, s.filter)
 		n = len(match)
-		s.table.SetEmpty("no loaded record matches " + strconv.Quote(s.filter) + " (esc clears, g/G/o/t load others)")
+		s.table.SetEmpty("no loaded record matches " + strconv.Quote(s.filter) + " (esc clears, g/G/o/t load others, s searches the log)")
 	} else {
 		s.table.SetEmpty("no records")
 	}
@@ -181,6 +182,10 @@ func (s *recordsScreen) View() string {
 	}
 	var top string
 	switch {
+	case s.search.prompt.Active():
+		top = s.search.prompt.View()
+	case s.search.exp != nil:
+		top = s.exportStatus()
 	case s.prompt.Active() && s.pkind == promptFilter:
 		top = ui.FitLine(s.prompt.View(), max(10, s.w-filterCountWidth)) +
 			th.Muted.Render(fmt.Sprintf(" %d match", len(s.match)))
@@ -189,7 +194,11 @@ func (s *recordsScreen) View() string {
 	default:
 		top = s.header()
 	}
-	return ui.FitLine(top, s.w) + "\n" + s.table.View()
+	out := ui.FitLine(top, s.w) + "\n" + s.table.View()
+	if s.search.visible {
+		out += "\n" + s.searchPanelView()
+	}
+	return out
 }
 
 // header is the position line: what part of the log the window covers and

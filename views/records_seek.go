@@ -36,6 +36,8 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 	}
 	gen, c, topic, part, streams := s.gen, s.env.Cluster, s.topic, s.partition, s.streams
 	dec := s.env.Decoder
+	target := s.seekTarget
+	s.seekTarget = nil
 	ids := append([]int32(nil), s.ids...)
 	return func() tea.Msg {
 		ctx := context.Background()
@@ -63,6 +65,9 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 				if start, m.target, err = offsetTimeCut(ctx, c, topic, ids, wm, start); err != nil {
 					return err
 				}
+			}
+			if target != nil && m.target == nil {
+				m.target = target
 			}
 			m.ids, m.wm, m.start = ids, wm, start
 			m.per = perPartition(len(ids))

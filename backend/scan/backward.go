@@ -70,7 +70,7 @@ func (r *runner) backward(ctx context.Context) error {
 	step := int64(backStep0)
 	for {
 		spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Targets: map[backend.TP]int64{},
-			Isolation: r.c.Isolation(), OnHealth: r.health, What: "scan " + r.s.Topic}
+			Isolation: r.c.Isolation(), OnHealth: r.health, What: "scan " + r.s.Topic, MaxBytes: fetchBytes}
 		from := map[int32]int64{}
 		for _, p := range parts {
 			if hi[p] > lo[p] {

@@ -281,6 +281,12 @@ func RunPlan(ctx context.Context, c *backend.Cluster, s Spec, pl Plan, fn func(M
 	return r.prog, err
 }
 
+// fetchBytes bounds one fetch response of a scan. The read engine holds
+// up to two responses (one decoded ahead) plus their decompressed batches
+// and records: about six times this is alive at the peak, whatever the
+// topic's size.
+const fetchBytes = 4 << 20
+
 // errLimit ends a read once Limit matches were delivered.
 var errLimit = errors.New("limit reached")
 
@@ -356,7 +362,7 @@ func (r *runner) health(h backend.Health) {
 // matches delivered in order before the next response is taken.
 func (r *runner) forward(ctx context.Context) error {
 	spec := backend.ReadSpec{Starts: map[backend.TP]int64{}, Isolation: r.c.Isolation(),
-		OnHealth: r.health, What: "scan " + r.s.Topic}
+		OnHealth: r.health, What: "scan " + r.s.Topic, MaxBytes: fetchBytes}
 	if !r.s.Follow {
 		spec.Targets = map[backend.TP]int64{}
 	}
