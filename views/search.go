@@ -83,8 +83,17 @@ func hitOf(m scan.Match) searchHit {
 	for _, h := range m.Headers {
 		size += len(h.Key) + len(h.Value)
 	}
-	return searchHit{part: m.Partition, off: m.Offset, ts: m.Timestamp, key: cut(m.Key, searchKeyPreview),
-		value: cut(m.Value, searchValuePreview), keyNil: m.Key == nil, valNil: m.Value == nil, size: size}
+	// Decoded JSON (Avro, Protobuf, ...) when the scan had a decoder, as
+	// the records list shows it; else the bytes.
+	k, v := m.Key, m.Value
+	if m.KeyShown != nil {
+		k = m.KeyShown
+	}
+	if m.ValueShown != nil {
+		v = m.ValueShown
+	}
+	return searchHit{part: m.Partition, off: m.Offset, ts: m.Timestamp, key: cut(k, searchKeyPreview),
+		value: cut(v, searchValuePreview), keyNil: m.Key == nil, valNil: m.Value == nil, size: size}
 }
 
 // scanOp is a running scan (a search or an export), shared between its

@@ -232,3 +232,81 @@ func TestRecordsSearchSmallTerminal(t *testing.T) {
 		t.Fatalf("fewer than 3 matches visible:\n%s", s)
 	}
 }
+
+// With the UI's decoder, a search reads fields of Avro values (both
+// schema versions), lists the matches decoded, and exports them decoded.
+func TestRecordsSearchDecodedAvro(t *testing.T) {
+	env, cl, _, encs := decodeEnv(t)
+	createTopic(t, cl, "shipments", 2, nil)
+	var recs []*kgo.Record
+	for i := range 40 {
+		enc, js := encs[0], shipV1JSON
+		if i%2 == 1 {
+			enc, js = encs[1], shipV2JSON
+		}
+		js = strings.Replace(js, `"shp-`, fmt.Sprintf(`"shp-%d-`, i), 1)
+		v, err := enc.Encode(nil, []byte(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, &kgo.Record{Topic: "shipments", Partition: int32(i % 2), Key: []byte(fmt.Sprintf("k-%d", i)), Value: v,
+			Timestamp: time.Now().Add(time.Duration(i-100) * time.Second)})
+	}
+	produce(t, cl, recs...)
+	h := startApp(t, env, NewRecords(env, "shipments", -1), 140, 40)
+	h.waitText(t, "40 in log")
+
+	h.keys("s")
+	h.typeText(`value.carrier == "UPS" && value.destination.country == "BE"`)
+	h.keys("enter")
+	s := h.waitText(t, "search ▸ ✓ 20 matched · 40 of 40 scanned")
+	lineHas(t, s, "k-1 ", `{"shipment_id":"shp-1-2","order_id":"ord-2","carrier":"UPS"`)
+	if strings.Contains(matchRowsOf(s, "k-"), "DHL") {
+		t.Fatalf("a v1 (DHL) record matched:\n%s", s)
+	}
+
+	path := filepath.Join(t.TempDir(), "ups.jsonl")
+	h.keys("e")
+	h.waitText(t, "export the matches of")
+	clearPrompt(h)
+	h.typeText(path)
+	h.keys("enter")
+	h.waitText(t, "exported 20 records to "+path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 20 || !strings.Contains(lines[0], `"carrier":"UPS"`) || !strings.Contains(lines[0], `"value_format":"avro"`) {
+		t.Fatalf("export: want 20 decoded lines, got %d:\n%s", len(lines), data)
+	}
+
+	// Backward, from the newest record: the list is decoded too.
+	h.keys("esc", "G")
+	h.waitFor(t, "matches closed", func(s string) bool { return !strings.Contains(s, "search ▸") && strings.Contains(s, "k-39") })
+	h.keys("S")
+	clearPrompt(h)
+	h.typeText(`value.weight_grams > 1000`)
+	h.keys("enter")
+	s = h.waitText(t, "search ◂ ✓ ")
+	if !strings.Contains(s, `"carrier":"DHL"`) {
+		t.Fatalf("backward matches not decoded:\n%s", s)
+	}
+}
+
+// matchRowsOf is the lines of screen below the search status line that
+// contain sub.
+func matchRowsOf(screen, sub string) string {
+	var out []string
+	below := false
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, "search ▸") || strings.Contains(l, "search ◂") {
+			below = true
+			continue
+		}
+		if below && strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -92,7 +92,7 @@ func (r *runner) backward(ctx context.Context) error {
 		}
 		var pending []*backend.Batch
 		spec.AfterResponse = func() error {
-			err := r.hold(pending, rings)
+			err := r.hold(ctx, pending, rings)
 			pending = pending[:0]
 			r.report(false)
 			return err
@@ -145,7 +145,7 @@ func (r *runner) backward(ctx context.Context) error {
 }
 
 // hold evaluates batches and keeps copies of their matches in the rings.
-func (r *runner) hold(batches []*backend.Batch, rings map[int32]*ring) error {
+func (r *runner) hold(ctx context.Context, batches []*backend.Batch, rings map[int32]*ring) error {
 	var res []batchResult
 	if r.pool != nil {
 		res = r.pool.eval(batches)
@@ -174,6 +174,7 @@ func (r *runner) hold(batches []*backend.Batch, rings map[int32]*ring) error {
 				}
 			}
 			before.m = Match{Record: copyRecord(rec, r.s.Preview), Txn: b.State(i), KeySize: len(rec.Key), ValueSize: len(rec.Value)}
+			r.shown(ctx, &before.m, rec)
 			rg.add(before)
 		}
 	}

@@ -44,6 +44,7 @@ type Spec struct {
 	// Preview > 0 keeps at most Preview bytes of the key and the value
 	// of the matches a backward scan holds before delivering them (the
 	// TUI's result list); Match.KeySize and ValueSize keep the sizes.
+	// With a Decoder, it also fills Match.KeyShown/ValueShown.
 	Preview int
 	// Limit stops the scan after this many matches (0: no limit).
 	Limit int64
@@ -69,6 +70,30 @@ type Match struct {
 	// KeySize and ValueSize are the record's key and value sizes (the
 	// copy may be cut at Spec.Preview).
 	KeySize, ValueSize int
+	// KeyShown and ValueShown are, with Spec.Preview and Spec.Decoder,
+	// the decoded JSON of a structured key or value (Avro, Protobuf,
+	// JSON Schema, JSON) cut at Preview bytes; nil when it is not
+	// structured. Taken before the copy is cut, so a preview of a
+	// binary encoding still reads as JSON.
+	KeyShown, ValueShown []byte
+}
+
+// shown fills m's decoded previews from rec (the whole record).
+func (r *runner) shown(ctx context.Context, m *Match, rec *kgo.Record) {
+	if r.s.Decoder == nil || r.s.Preview <= 0 {
+		return
+	}
+	cut := func(isKey bool, b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		res := r.s.Decoder.Decode(ctx, rec.Topic, isKey, b, nil)
+		if !res.Format.Structured() {
+			return nil
+		}
+		return res.JSON[:min(len(res.JSON), r.s.Preview):min(len(res.JSON), r.s.Preview)]
+	}
+	m.KeyShown, m.ValueShown = cut(true, rec.Key), cut(false, rec.Value)
 }
 
 // EvalError is the first runtime error of the expression, with its record.
@@ -379,7 +404,7 @@ func (r *runner) forward(ctx context.Context) error {
 	}
 	var pending []*backend.Batch
 	spec.AfterResponse = func() error {
-		err := r.deliver(pending, r.fn)
+		err := r.deliver(ctx, pending, r.fn)
 		pending = pending[:0]
 		r.report(false)
 		return err
@@ -395,7 +420,7 @@ func (r *runner) forward(ctx context.Context) error {
 // deliver evaluates batches and calls emit for each match in order,
 // counting what it passed. It returns errLimit once Limit matches were
 // emitted, and stops at a record the registry could not decode.
-func (r *runner) deliver(batches []*backend.Batch, emit func(Match) error) error {
+func (r *runner) deliver(ctx context.Context, batches []*backend.Batch, emit func(Match) error) error {
 	var res []batchResult
 	if r.pool != nil {
 		res = r.pool.eval(batches)
@@ -414,7 +439,9 @@ func (r *runner) deliver(batches []*backend.Batch, emit func(Match) error) error
 				}
 			}
 			r.prog.Matched++
-			if err := emit(Match{Record: rec, Txn: b.State(i), KeySize: len(rec.Key), ValueSize: len(rec.Value)}); err != nil {
+			m := Match{Record: rec, Txn: b.State(i), KeySize: len(rec.Key), ValueSize: len(rec.Value)}
+			r.shown(ctx, &m, rec)
+			if err := emit(m); err != nil {
 				r.passed(b.Partition, rec.Offset)
 				return err
 			}
