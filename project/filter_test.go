@@ -82,3 +82,51 @@ func TestFilterReusedValueIsCleared(t *testing.T) {
 		}
 	}
 }
+
+// A search's filter (one pass, reused map) means what the same filter
+// means on the other paths: the map built per record and the full decode.
+func TestFilterPathsAgree(t *testing.T) {
+	for _, v := range []string{
+		`{"customer":"a","amount":5}`, `{"customer":"a","amount":5,"customer":"b"}`, `{"customer":"a","amount":5`,
+		`{"customer":"a"}garbage`, `{"customer":"a","amount":1e400}`, `{"amount":"12","customer":"a"}`,
+		`{"customer":{"id":1},"amount":4}`, `[1,2]`, `"text"`, `null`, `7`, ` {"customer":"a","amount":9} `,
+		`{"customer":"a\u0062","amount":9}`, `{"cust\u006fmer":"a","amount":9}`, `not json`,
+	} {
+		assertFilterPathsAgree(t, []byte(v))
+	}
+}
+
+func FuzzFilterPathsAgree(f *testing.F) {
+	for _, s := range []string{`{"customer":"a","amount":5}`, `{"customer":"a","customer":"b","amount":1e400}`, `{"amount":`, `[]`, "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) { assertFilterPathsAgree(t, v) })
+}
+
+const agreeExpr = `value.customer == "a" && value.amount > 3`
+
+func assertFilterPathsAgree(t *testing.T, v []byte) {
+	t.Helper()
+	search, err := CompileFilter(agreeExpr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perRecord, _ := CompileFilter(agreeExpr)
+	perRecord.c.transient = false
+	full, _ := CompileFilter(`value == value && ` + agreeExpr)
+	if !search.c.topLevel || full.c.topLevel && !full.c.fullValue {
+		t.Fatal("the filters do not take the paths this test is about")
+	}
+	type res struct {
+		v     Verdict
+		isErr bool
+	}
+	test := func(f *Filter) res {
+		vd, err := f.Test(&kgo.Record{Topic: "t", Value: v})
+		return res{vd, err != nil}
+	}
+	a, b, c := test(search), test(perRecord), test(full)
+	if a != b || a != c {
+		t.Errorf("%q: search %+v, per-record map %+v, full decode %+v", v, a, b, c)
+	}
+}
