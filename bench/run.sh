@@ -2,7 +2,8 @@
 # bench/run.sh — rewind's benchmarks, all in one run, printed as the markdown
 # table the README quotes.
 #
-#   bench/run.sh [ROUNDS]          (default 3; QUICK=1 skips the 5M-record log)
+#   bench/run.sh [ROUNDS]          (default 3; QUICK=1 skips the 5M-record log;
+#                                   ONLY=search runs the searches and their peers only)
 #
 # Everything runs against this script's own `rewind serve` on a free port
 # (127.0.0.1:0; the script checks the listening socket belongs to the server
@@ -60,8 +61,10 @@ measure() {
 serve "$work/data"
 log "broker $addr (pid $srv); seeding"
 "$work/seed" -b "$addr" -t b5k -p 6 -n 1000000 -keys 5000 -s 200 >&2
+if [ "${ONLY:-}" != search ]; then
 "$work/seed" -b "$addr" -t b1m -p 6 -n 1000000 -keys 1000000 -s 200 >&2
 "$work/seed" -b "$addr" -t lag24 -p 24 -n 24000 -keys 100 -s 100 -groups 1000 >&2
+fi
 for t in b5k b1m; do for agg in latest count sum; do
   { echo "name: ${t}_$agg"; echo "topic: $t"; echo "key: value.customer"; echo "aggregate: $agg"; [ $agg = sum ] && echo "value: value.amount"; true; } >"$work/$t-$agg.yaml"
 done; done
@@ -80,6 +83,7 @@ run_consumer() {
   esac
 }
 "$work/rewind" consume --help 2>&1 | grep -q -- '-o, --output=.*value' || consumers=(limit rewind_json kcat_json_default kcat_json_tuned kcat_value_tuned)
+[ "${ONLY:-}" = search ] && consumers=(limit rewind_json kcat_json_tuned) # the searches' peers
 
 # Searches of the whole topic (issue 12): rewind's scan engine with a sparse
 # predicate (200 matches) and a dense one (half the records, printed), and
@@ -103,6 +107,7 @@ for r in $(seq "$rounds"); do
   order=("${searches[@]}")
   if (( r % 2 == 0 )); then order=($(printf '%s\n' "${searches[@]}" | tac)); fi
   for c in "${order[@]}"; do run_search "$c"; done
+  [ "${ONLY:-}" = search ] && continue
   for t in b5k b1m; do for agg in latest count sum; do
     measure "project.$t.$agg" "$work/rewind" -b "$addr" --data-dir "$work/runs" project run "$work/$t-$agg.yaml" --name "$t-$agg-$r"
   done; done
@@ -122,6 +127,7 @@ cmp -s "$work/m.rewind" "$work/m.jq" && cmp -s "$work/m.rewind" "$work/m.kcat" &
 search_same="$(wc -l <"$work/m.rewind") matches, the same records as consume -o json | jq and kcat -J | jq"
 
 # The groups screen: the TUI's own pid (the tmux pane runs it with exec).
+if [ "${ONLY:-}" != search ]; then
 tmux new-session -d -s "$sess" -x 160 -y 45 "exec $work/rewind -b $addr --data-dir $work/ui"
 tui=$(tmux display -p -t "$sess" '#{pane_pid}')
 for _ in $(seq 100); do tmux capture-pane -p -t "$sess" | grep -q topics && break; sleep 0.2; done
@@ -131,9 +137,10 @@ sleep 10 # several refreshes
 groups_rss=$(awk '/^VmHWM/ {print int($2/1024)}' /proc/"$tui"/status)
 groups_line=$(tmux capture-pane -p -t "$sess" | sed -n 2p | sed 's/ *$//')
 tmux kill-session -t "$sess"
+fi
 stop
 
-if [ -z "${QUICK:-}" ]; then
+if [ -z "${QUICK:-}" ] && [ "${ONLY:-}" != search ]; then
   log "5M-record log: seeding"
   serve "$work/big"
   "$work/seed" -b "$addr" -t big -p 6 -n 5000000 -keys 5000 -s 270 >&2
@@ -198,5 +205,5 @@ END {
     sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned | jq select", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
     print "| " label " | " mmm(n ".wall") " | " mmm(n ".cpu") " | " mmm(n ".rss") " | " ratio " |"
   }
-  print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s) | – | – | " grss " | `" gline "` |"
+  if (gline != "") print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s) | – | – | " grss " | `" gline "` |"
 }' "$work/results"
