@@ -160,7 +160,7 @@ fi
 
 # The table: per measure, min–median–max of wall, CPU and RSS; ratios
 # against the limit reader (throughput: limit wall / wall) per round.
-awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v same="$search_same" -v gline="$groups_line" -v grss="${groups_rss:-?}" -v bigsize="${bigsize:-}" '
+awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v same="${search_same:-}" -v gline="${groups_line:-}" -v grss="${groups_rss:-?}" -v bigsize="${bigsize:-}" '
 function sort3(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
 function mmm(key, n,   a, i) { n = cnt[key]; for (i = 1; i <= n; i++) a[i] = v[key, i]; sort3(a, n); return sprintf(fmt(a[1]) "–" fmt(a[int((n+1)/2)]) "–" fmt(a[n])) }
 function fmt(x) { return (x >= 100) ? sprintf("%.0f", x) : (x >= 10) ? sprintf("%.1f", x) : sprintf("%.2f", x) }
@@ -194,7 +194,7 @@ END {
       ratio = mmm(n ".sc") "× rewind consume -o json; " mmm(n ".sl") "× the limit (throughput)"
       if (n == "search.rewind_sparse") {
         for (k = 1; k <= seen[n]; k++) { add("sk.w", wall["search.kcat_jq_sparse", k] / wall[n, k]); add("sk.c", cpu["search.kcat_jq_sparse", k] / cpu[n, k]) }
-        ratio = ratio "; vs kcat -J tuned | jq: " mmm("sk.w") "× (wall), " mmm("sk.c") "× (CPU); " same
+        ratio = ratio "; vs kcat -J tuned \\| jq: " mmm("sk.w") "× (wall), " mmm("sk.c") "× (CPU); " same
       }
     }
     if (n == "embedded.start") { print "| embedded log start, 5M records (" bigsize "): start / RSS after start | " mmm(n ".wall") " | – | " mmm(n ".rss") " (peak during start " mmm(n ".peak") ") | |"; continue }
@@ -202,7 +202,7 @@ END {
     sub(/^consume\./, "consume 1M × 6 partitions: ", label); sub(/^project\.b5k\./, "project run, 1M records, 5,000 keys: ", label); sub(/^project\.b1m\./, "project run, 1M records, 1M keys: ", label)
     sub(/^diff\./, "project diff, two 1M-key tables: ", label)
     sub(/^search\.rewind_sparse/, "search 1M × 6 partitions, 200 matches: rewind consume --filter", label); sub(/^search\.rewind_dense/, "search 1M × 6 partitions, half match (printed): rewind consume --filter", label)
-    sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned | jq select", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
+    sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned \\| jq select", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
     print "| " label " | " mmm(n ".wall") " | " mmm(n ".cpu") " | " mmm(n ".rss") " | " ratio " |"
   }
   if (gline != "") print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s) | – | – | " grss " | `" gline "` |"
