@@ -519,7 +519,8 @@ func (s *recordsScreen) openHit(h searchHit) tea.Cmd {
 // every record of the view.
 func (s *recordsScreen) exportLabel() string {
 	if p := s.search; p.visible && !p.spec.Query.Empty() {
-		return "export the matches of " + ui.PreviewString(p.text, 30) + " to:"
+		// Narrow screens keep room for the file name.
+		return "export the matches of " + ui.PreviewString(p.text, max(8, min(30, s.w/2-36))) + " to:"
 	}
 	if s.partition >= 0 {
 		return "export p" + strconv.Itoa(int(s.partition)) + " to:"
