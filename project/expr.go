@@ -754,40 +754,6 @@ func (c *Compiled) extract(raw []byte) any {
 	return m
 }
 
-// extractTransient is extract for a filter whose verdict is all that is
-// kept, over c.vals (extractVals read them): the same values as extract,
-// without a second parse, in the same map for every record. Strings in it
-// may point into raw: they must not outlive the evaluation.
-func (c *Compiled) extractTransient(raw []byte) any {
-	if i := firstByte(raw); i < 0 || raw[i] != '{' {
-		return jsonValue(gjson.ParseBytes(raw)) // not an object: whole, as extract
-	}
-	if c.scratch == nil {
-		c.scratch = make(map[string]any, len(c.segs))
-	}
-	m := c.scratch
-	clear(m)
-	for i, r := range c.vals {
-		if r.Exists() {
-			m[c.segs[i][0]] = jsonValue(r)
-		}
-	}
-	return m
-}
-
-// firstByte is the index of raw's first byte that is not JSON whitespace,
-// or -1.
-func firstByte(raw []byte) int {
-	for i, b := range raw {
-		switch b {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		return i
-	}
-	return -1
-}
-
 func keyString(v any) (string, bool) {
 	switch k := v.(type) {
 	case nil:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
+	"github.com/tidwall/gjson"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -101,4 +102,38 @@ func (f *Filter) Test(r *kgo.Record) (Verdict, error) {
 		return Matched, nil
 	}
 	return NoMatch, nil
+}
+
+// extractTransient is extract for a filter whose verdict is all that is
+// kept, over c.vals (extractVals read them): the same values as extract,
+// without a second parse, in the same map for every record. Strings in it
+// may point into raw: they must not outlive the evaluation.
+func (c *Compiled) extractTransient(raw []byte) any {
+	if i := firstByte(raw); i < 0 || raw[i] != '{' {
+		return jsonValue(gjson.ParseBytes(raw)) // not an object: whole, as extract
+	}
+	if c.scratch == nil {
+		c.scratch = make(map[string]any, len(c.segs))
+	}
+	m := c.scratch
+	clear(m)
+	for i, r := range c.vals {
+		if r.Exists() {
+			m[c.segs[i][0]] = jsonValue(r)
+		}
+	}
+	return m
+}
+
+// firstByte is the index of raw's first byte that is not JSON whitespace,
+// or -1.
+func firstByte(raw []byte) int {
+	for i, b := range raw {
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return i
+	}
+	return -1
 }
