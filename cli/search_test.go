@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/backend/scan"
 	"github.com/rewind-log/rewind/internal/testkit"
 )
 
@@ -302,5 +303,40 @@ func TestCLISearchDemoWorldMatchesJQ(t *testing.T) {
 		if got, want := positions(t, out), positions(t, string(ref)); len(want) == 0 || !slices.Equal(got, want) {
 			t.Fatalf("%s %s: rewind %d, jq %d", tc.topic, tc.filter, len(got), len(want))
 		}
+	}
+}
+
+// The live progress line (stderr on a terminal): redrawn in place, what
+// an operator needs (done of total, matched, rate, ETA, failures, broker
+// health), record-data-free and sanitized, cleared before other output,
+// nothing once finished.
+func TestProgressLine(t *testing.T) {
+	var b strings.Builder
+	pl := &progressLine{w: &b}
+	pl.draw(scan.Progress{Topic: "orders\x1b[2J", Scanned: 250000, Done: 250000, Total: 1000000, Matched: 42, Failed: 3,
+		Elapsed: time.Second, Health: "broker 1 not answering for 12s, retrying"})
+	got := b.String()
+	for _, want := range []string{"\r\x1b[K", "scanning orders", " 25% 250,000/1,000,000", "42 matched", "250k/s", "ETA 3s", "3 failed", "broker 1 not answering"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress line %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "\x1b[2J") {
+		t.Errorf("the topic's escape sequence reached the terminal: %q", got)
+	}
+	b.Reset()
+	pl.clear()
+	if b.String() != "\r\x1b[K" {
+		t.Errorf("clear wrote %q", b.String())
+	}
+	b.Reset()
+	pl.clear() // nothing shown: nothing to clear
+	pl.draw(scan.Progress{Topic: "orders", Finished: true, Total: 10, Done: 10})
+	if b.String() != "" {
+		t.Errorf("after clear / once finished it wrote %q", b.String())
+	}
+	pl.draw(scan.Progress{Topic: "orders", Following: true, Scanned: 7, Elapsed: time.Second})
+	if got := b.String(); !strings.Contains(got, "scanning orders: 7 records") || strings.Contains(got, "ETA") {
+		t.Errorf("following: %q", got)
 	}
 }
