@@ -124,7 +124,7 @@ done
 "${ktun[@]}" -J -t b5k | jq -r 'select((.payload | fromjson).customer == "c-42") | "\(.partition)/\(.offset)"' | sort >"$work/m.kcat"
 cmp -s "$work/m.rewind" "$work/m.jq" && cmp -s "$work/m.rewind" "$work/m.kcat" && [ -s "$work/m.rewind" ] ||
   { echo "bench: search matches differ: rewind $(wc -l <"$work/m.rewind"), rewind|jq $(wc -l <"$work/m.jq"), kcat|jq $(wc -l <"$work/m.kcat")" >&2; exit 1; }
-search_same="$(wc -l <"$work/m.rewind") matches, the same records as consume -o json | jq and kcat -J | jq"
+search_same="$(wc -l <"$work/m.rewind") matches, the same records as consume -o json \\\\| jq and kcat -J \\\\| jq"
 
 # The groups screen: the TUI's own pid (the tmux pane runs it with exec).
 if [ "${ONLY:-}" != search ]; then
