@@ -15,12 +15,13 @@ srv=
 trap '[ -n "$srv" ] && kill $srv 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/rewind" .
 go build -o "$work/seedavro" ./bench/seedavro
-addr=127.0.0.1:29192
-"$work/rewind" serve --no-demo --data-dir "$work/data" --listen $addr --registry-listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+# Free ports for the broker and the registry (never the defaults).
+"$work/rewind" serve --no-demo --data-dir "$work/data" --listen 127.0.0.1:0 --registry-listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 srv=$!
-for _ in $(seq 100); do grep -q "schema registry on" "$work/serve.log" && break; sleep 0.2; done
+for _ in $(seq 300); do grep -q "schema registry on" "$work/serve.log" && break; sleep 0.2; done
+addr=$(sed -n 's/^listening on //p' "$work/serve.log")
 reg=$(sed -n 's/^schema registry on //p' "$work/serve.log")
-[ -n "$reg" ] || { echo "rewind serve did not start:"; cat "$work/serve.log"; exit 1; }
+[ -n "$addr" ] && [ -n "$reg" ] || { echo "rewind serve did not start:"; cat "$work/serve.log"; exit 1; }
 "$work/seedavro" -b $addr -r "$reg" -n "$n" -p 6
 
 timeit() { # command... ; prints seconds and max RSS (KB)

@@ -428,13 +428,13 @@ func (r *areader) value(dst []byte, n *anode, sel selection, depth int) ([]byte,
 		}
 		switch n.logical {
 		case lTsMillis:
-			return appendQuoted(dst, time.UnixMilli(v).UTC(), "2006-01-02T15:04:05.000Z07:00"), nil
+			return appendTimestamp(dst, time.UnixMilli(v).UTC(), 3, true), nil
 		case lTsMicros:
-			return appendQuoted(dst, time.UnixMicro(v).UTC(), "2006-01-02T15:04:05.000000Z07:00"), nil
+			return appendTimestamp(dst, time.UnixMicro(v).UTC(), 6, true), nil
 		case lLocalTsMillis:
-			return appendQuoted(dst, time.UnixMilli(v).UTC(), "2006-01-02T15:04:05.000"), nil
+			return appendTimestamp(dst, time.UnixMilli(v).UTC(), 3, false), nil
 		case lLocalTsMicros:
-			return appendQuoted(dst, time.UnixMicro(v).UTC(), "2006-01-02T15:04:05.000000"), nil
+			return appendTimestamp(dst, time.UnixMicro(v).UTC(), 6, false), nil
 		case lTimeMicros:
 			return appendClock(dst, v*int64(time.Microsecond), "15:04:05.000000"), nil
 		}
@@ -452,11 +452,11 @@ func (r *areader) value(dst []byte, n *anode, sel selection, depth int) ([]byte,
 		}
 		return appendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 64), nil
 	case aBytes, aString:
-		what := "a string"
+		what, whatLen := "a string", "a string length" // constants: no per-value concatenation
 		if n.kind == aBytes {
-			what = "bytes"
+			what, whatLen = "bytes", "bytes length"
 		}
-		l, err := r.long(what + " length")
+		l, err := r.long(whatLen)
 		if err != nil {
 			return dst, err
 		}
@@ -472,10 +472,12 @@ func (r *areader) value(dst []byte, n *anode, sel selection, depth int) ([]byte,
 		}
 		return appendBase64(dst, b), nil
 	case aFixed:
-		b, err := r.take(int64(n.size), "fixed "+n.name)
-		if err != nil {
+		if n.size > len(r.b)-r.pos {
+			_, err := r.take(int64(n.size), "fixed "+n.name)
 			return dst, err
 		}
+		b := r.b[r.pos : r.pos+n.size]
+		r.pos += n.size
 		if n.logical == lDecimal {
 			return appendDecimal(dst, b, n.scale), nil
 		}
@@ -660,6 +662,57 @@ func appendQuoted(dst []byte, t time.Time, layout string) []byte {
 	return append(dst, '"')
 }
 
+// appendTimestamp is appendQuoted with the layout
+// "2006-01-02T15:04:05.000Z" (frac 3) or ".000000" (frac 6), Z when utc,
+// written digit by digit: time.Format is most of an Avro record's decoding
+// time. Years outside 0..9999 go through time.Format.
+func appendTimestamp(dst []byte, t time.Time, frac int, utc bool) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		layout := "2006-01-02T15:04:05.000"
+		if frac == 6 {
+			layout += "000"
+		}
+		if utc {
+			layout += "Z07:00"
+		}
+		return appendQuoted(dst, t, layout)
+	}
+	hour, min, sec := t.Clock()
+	f := t.Nanosecond() / 1000 // micros
+	if frac == 3 {
+		f /= 1000
+	}
+	dst = append(dst, '"')
+	dst = appendDigits(dst, year, 4)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, int(month), 2)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, day, 2)
+	dst = append(dst, 'T')
+	dst = appendDigits(dst, hour, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, min, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, sec, 2)
+	dst = append(dst, '.')
+	dst = appendDigits(dst, f, frac)
+	if utc {
+		dst = append(dst, 'Z')
+	}
+	return append(dst, '"')
+}
+
+// appendDigits appends v (>= 0) zero-padded to width digits.
+func appendDigits(dst []byte, v, width int) []byte {
+	var b [8]byte
+	for i := width - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(dst, b[:width]...)
+}
+
 func appendClock(dst []byte, d int64, layout string) []byte {
 	return appendQuoted(dst, time.Unix(0, 0).UTC().Add(time.Duration(d)), layout)
 }
@@ -688,23 +741,41 @@ func appendDecimal(dst, b []byte, scale int) []byte {
 	if len(b) == 0 {
 		return append(dst, '0')
 	}
+	if len(b) <= 8 { // fits an int64: no big.Int
+		u := int64(int8(b[0])) // sign-extended
+		for _, c := range b[1:] {
+			u = u<<8 | int64(c)
+		}
+		var tmp [20]byte
+		return appendScaled(dst, strconv.AppendInt(tmp[:0], u, 10), scale)
+	}
 	v := new(big.Int).SetBytes(b)
 	if b[0]&0x80 != 0 {
 		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
 	}
-	s := v.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	if scale > 0 {
-		if len(s) <= scale {
-			s = strings.Repeat("0", scale-len(s)+1) + s
-		}
-		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
-	}
-	if neg {
+	return appendScaled(dst, v.Append(nil, 10), scale)
+}
+
+// appendScaled writes the decimal digits of an unscaled integer (with its
+// sign) with scale digits after the point.
+func appendScaled(dst, digits []byte, scale int) []byte {
+	if len(digits) > 0 && digits[0] == '-' {
 		dst = append(dst, '-')
+		digits = digits[1:]
 	}
-	return append(dst, s...)
+	if scale <= 0 {
+		return append(dst, digits...)
+	}
+	if len(digits) <= scale { // 0.00ddd
+		dst = append(dst, '0', '.')
+		for i := len(digits); i < scale; i++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	dst = append(dst, digits[:len(digits)-scale]...)
+	dst = append(dst, '.')
+	return append(dst, digits[len(digits)-scale:]...)
 }
 
 func clipMsg(s string) string {

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/json"
 	"math/big"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -202,9 +203,53 @@ func TestAppendDecimal(t *testing.T) {
 		{[]byte{0x05}, 3, "0.005"},
 		{[]byte{0xff}, 0, "-1"},
 		{nil, 2, "0"},
+		{[]byte{0x80, 0, 0, 0, 0, 0, 0, 0}, 4, "-922337203685477.5808"},
+		{[]byte{0x00, 0x80, 0, 0, 0, 0, 0, 0, 0}, 0, "9223372036854775808"},
+		{[]byte{0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 1, "-922337203685477580.9"},
 	} {
 		if got := string(appendDecimal(nil, c.b, c.scale)); got != c.want {
 			t.Errorf("%x scale %d: got %s want %s", c.b, c.scale, got, c.want)
+		}
+	}
+}
+
+// The int64 fast path and the digit-by-digit timestamps agree with
+// big.Int and time.Format.
+func TestFastPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, 1+rng.IntN(12))
+		for i := range b {
+			b[i] = byte(rng.UintN(256))
+		}
+		scale := rng.IntN(6)
+		v := new(big.Int).SetBytes(b)
+		if b[0]&0x80 != 0 {
+			v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
+		}
+		want := new(big.Rat).SetFrac(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)).FloatString(scale)
+		if got := string(appendDecimal(nil, b, scale)); got != want {
+			t.Fatalf("%x scale %d: got %s want %s", b, scale, got, want)
+		}
+	}
+	for _, ms := range []int64{0, -1, 1, 253402300799999, 253402300800000, -62135596800000, -62135596800001, 1767225600123} {
+		tm := time.UnixMilli(ms).UTC()
+		for _, c := range []struct {
+			frac int
+			utc  bool
+			lay  string
+		}{{3, true, "2006-01-02T15:04:05.000Z07:00"}, {6, true, "2006-01-02T15:04:05.000000Z07:00"}, {3, false, "2006-01-02T15:04:05.000"}, {6, false, "2006-01-02T15:04:05.000000"}} {
+			want := `"` + tm.Format(c.lay) + `"`
+			if got := string(appendTimestamp(nil, tm, c.frac, c.utc)); got != want {
+				t.Fatalf("%d ms %+v: got %s want %s", ms, c, got, want)
+			}
+		}
+	}
+	for range 20000 {
+		tm := time.UnixMicro(rng.Int64N(400_000_000_000_000) - 200_000_000_000_000).UTC()
+		want := `"` + tm.Format("2006-01-02T15:04:05.000000Z07:00") + `"`
+		if got := string(appendTimestamp(nil, tm, 6, true)); got != want {
+			t.Fatalf("%v: got %s want %s", tm, got, want)
 		}
 	}
 }

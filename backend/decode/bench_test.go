@@ -50,3 +50,40 @@ func BenchmarkDecodeJSONRecord(b *testing.B) {
 		}
 	}
 }
+
+// The whole Decode path of a consume: a framed Avro value through the
+// registry cache against the same record as JSON (auto-detected).
+func BenchmarkDecoder(b *testing.B) {
+	reg := newTestRegistry(b)
+	id := reg.register(b, "bench-avro-value", sr.Schema{Schema: benchSchema})
+	d, err := New(Config{Registry: RegistryConfig{URL: reg.srv.URL}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc, err := NewEncoder(context.Background(), id, sr.Schema{Schema: benchSchema}, nil, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	framed, err := enc.Encode(nil, []byte(benchJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name, topic string
+		value       []byte
+		want        Format
+	}{{"avro", "bench-avro", framed, FormatAvro}, {"json", "bench-json", []byte(benchJSON), FormatJSON}} {
+		b.Run(c.name, func(b *testing.B) {
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				res := d.Decode(ctx, c.topic, false, c.value, buf)
+				if res.Format != c.want {
+					b.Fatalf("%s: %+v", c.name, res)
+				}
+				buf = res.JSON[:0]
+			}
+		})
+	}
+}

@@ -334,20 +334,24 @@ func (d *Decoder) fromRegistry(ctx context.Context, res *Result, topic string, k
 		return false
 	}
 	res.Subject, res.Version = e.subject(topic, key)
-	label := fmt.Sprintf("schema id %d", id)
-	if res.Subject != "" {
-		label += fmt.Sprintf(" (%s v%d)", res.Subject, res.Version)
+	// The label names the schema in a reason: built only when one is given
+	// (this is the per-record path of a consume).
+	label := func() string {
+		if res.Subject != "" {
+			return fmt.Sprintf("schema id %d (%s v%d)", id, res.Subject, res.Version)
+		}
+		return fmt.Sprintf("schema id %d", id)
 	}
 	got := formatOf(e.typ)
 	if want != "" && want != got {
-		res.Tried = append(res.Tried, Attempt{string(want), fmt.Sprintf("%s is a %s schema", label, got)})
+		res.Tried = append(res.Tried, Attempt{string(want), fmt.Sprintf("%s is a %s schema", label(), got)})
 		return false
 	}
 	switch e.typ {
 	case sr.TypeAvro:
 		out, err := decodeAvro(buf[:0], e.avro, payload, headerLen, o.Fields)
 		if err != nil {
-			res.Tried = append(res.Tried, Attempt{"avro", label + ": " + err.Error()})
+			res.Tried = append(res.Tried, Attempt{"avro", label() + ": " + err.Error()})
 			return false
 		}
 		res.Format, res.JSON, res.TypeName = FormatAvro, out, e.avro.name
@@ -355,17 +359,17 @@ func (d *Decoder) fromRegistry(ctx context.Context, res *Result, topic string, k
 	case sr.TypeProtobuf:
 		idx, rest, err := ParseIndexes(payload, headerLen)
 		if err != nil {
-			res.Tried = append(res.Tried, Attempt{"protobuf", label + ": " + err.Error()})
+			res.Tried = append(res.Tried, Attempt{"protobuf", label() + ": " + err.Error()})
 			return false
 		}
 		md, err := e.message(idx)
 		if err != nil {
-			res.Tried = append(res.Tried, Attempt{"protobuf", label + ": " + err.Error()})
+			res.Tried = append(res.Tried, Attempt{"protobuf", label() + ": " + err.Error()})
 			return false
 		}
 		out, err := decodeProto(buf[:0], md, rest, len(b)-len(rest))
 		if err != nil {
-			res.Tried = append(res.Tried, Attempt{"protobuf", label + ": " + err.Error()})
+			res.Tried = append(res.Tried, Attempt{"protobuf", label() + ": " + err.Error()})
 			return false
 		}
 		res.Format, res.JSON, res.TypeName = FormatProtobuf, out, string(md.FullName())
@@ -373,13 +377,13 @@ func (d *Decoder) fromRegistry(ctx context.Context, res *Result, topic string, k
 	case sr.TypeJSON:
 		out, err := d.appendJSON(buf[:0], payload, o)
 		if err != nil {
-			res.Tried = append(res.Tried, Attempt{"json-schema", label + ": payload is not JSON: " + shiftOffset(err, headerLen)})
+			res.Tried = append(res.Tried, Attempt{"json-schema", label() + ": payload is not JSON: " + shiftOffset(err, headerLen)})
 			return false
 		}
 		res.Format, res.JSON = FormatJSONSchema, out
 		return true
 	}
-	res.Tried = append(res.Tried, Attempt{"registry", label + ": unsupported schema type"})
+	res.Tried = append(res.Tried, Attempt{"registry", label() + ": unsupported schema type"})
 	return false
 }
 

@@ -33,7 +33,7 @@ type testRegistry struct {
 	fail     atomic.Bool
 }
 
-func newTestRegistry(t *testing.T) *testRegistry {
+func newTestRegistry(t testing.TB) *testRegistry {
 	t.Helper()
 	tr := &testRegistry{Registry: srfake.NewRegistry()}
 	tr.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +48,7 @@ func newTestRegistry(t *testing.T) *testRegistry {
 	return tr
 }
 
-func (tr *testRegistry) register(t *testing.T, subject string, s sr.Schema) int {
+func (tr *testRegistry) register(t testing.TB, subject string, s sr.Schema) int {
 	t.Helper()
 	cl, err := sr.NewClient(sr.URLs(tr.srv.URL))
 	if err != nil {

@@ -201,8 +201,12 @@ func (r *registry) status() (down bool, why string) {
 func (r *registry) lookup(ctx context.Context, id int) (*schemaEntry, error) {
 	for {
 		r.mu.Lock()
-		now := r.now()
 		e, ok := r.schemas[id]
+		if ok && e.isReady() && e.err == nil { // the per-record path: no clock
+			r.mu.Unlock()
+			return e, nil
+		}
+		now := r.now()
 		if ok {
 			select {
 			case <-e.ready:
@@ -255,6 +259,16 @@ func (r *registry) lookup(ctx context.Context, id int) (*schemaEntry, error) {
 			r.warn(warning) // outside the lock: the callback may do anything
 		}
 		return e, e.err
+	}
+}
+
+// isReady: the fetch of e has finished (e.err is set before ready closes).
+func (e *schemaEntry) isReady() bool {
+	select {
+	case <-e.ready:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -433,12 +447,12 @@ func (e *schemaEntry) message(idx []int) (protoreflect.MessageDescriptor, error)
 // TopicNameStrategy subject (topic-value / topic-key) if it uses the id,
 // else the first one that does.
 func (e *schemaEntry) subject(topic string, key bool) (string, int) {
-	want := topic + "-value"
+	suffix := "-value"
 	if key {
-		want = topic + "-key"
+		suffix = "-key"
 	}
-	for _, u := range e.usages {
-		if u.Subject == want {
+	for _, u := range e.usages { // TopicNameStrategy, without building the name
+		if len(u.Subject) == len(topic)+len(suffix) && strings.HasPrefix(u.Subject, topic) && strings.HasSuffix(u.Subject, suffix) {
 			return u.Subject, u.Version
 		}
 	}
