@@ -139,3 +139,26 @@ func TestRecordsRegistryDown(t *testing.T) {
 		t.Fatalf("want the raw bytes:\n%s", s)
 	}
 }
+
+// On a narrow terminal the detail's section title stays one line.
+func TestRecordDetailNarrowTitle(t *testing.T) {
+	env, cl, _, encs := decodeEnv(t)
+	createTopic(t, cl, "shipments", 1, nil)
+	v1, err := encs[0].Encode(nil, []byte(shipV1JSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	produce(t, cl, &kgo.Record{Topic: "shipments", Key: []byte("shp-1"), Value: v1, Timestamp: time.Now()})
+	h := startApp(t, env, NewRecords(env, "shipments", 0), 60, 30)
+	h.waitText(t, "shp-1")
+	h.keys("enter")
+	s := h.waitText(t, "── value · avro · schema 1 (shipments-value v1) ·", `  "carrier": "DHL",`)
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "value · avro") && !strings.Contains(l, "…") {
+			t.Fatalf("the long title is not shortened:\n%s", s)
+		}
+		if strings.HasPrefix(strings.TrimSpace(l), "Shipment") || strings.HasPrefix(strings.TrimSpace(l), "logistics") {
+			t.Fatalf("the title wrapped:\n%s", s)
+		}
+	}
+}

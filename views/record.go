@@ -334,6 +334,8 @@ func (s *recordScreen) rebuild() {
 	r := &s.rec
 	label := func(l string) string { return th.Muted.Render(fmt.Sprintf("%-10s", l)) }
 	section := func(t string) string {
+		// One line, even for a long schema label on a narrow terminal.
+		t = ansi.Truncate(t, max(8, s.w-5), "…")
 		return th.Header.Render("── "+t+" ") + th.Muted.Render(strings.Repeat("─", max(0, s.w-ansi.StringWidth(t)-6)))
 	}
 	var l []string
