@@ -14,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +301,57 @@ func TestRegistryOverTLS(t *testing.T) {
 	reasons, _ := json.Marshal(recs[0]["value_reasons"])
 	if code != 0 || recs[0]["value_format"] != "binary" || !strings.Contains(string(reasons), "certificate") {
 		t.Fatalf("without the CA: %d %v", code, recs)
+	}
+}
+
+// The shipped shipments_by_carrier example runs on the demo world's Avro
+// topic: each carrier's sum of delivered declared values is at least what
+// a consume just before saw (live demo traffic only adds records).
+func TestShipmentsProjectionExample(t *testing.T) {
+	emb := []string{"--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}
+	run := func(args ...string) (int, string, string) {
+		return runCLI(append(append([]string{}, emb...), args...)...)
+	}
+	code, out, errb := run("consume", "shipments", "--from", "earliest", "--until", "end")
+	if code != 0 {
+		t.Fatalf("consume: %d %s", code, errb)
+	}
+	seen := map[string]float64{}
+	for _, r := range jsonLines(t, out) {
+		v, _ := r["value"].(map[string]any)
+		if r["value_format"] != "avro" || v == nil {
+			t.Fatalf("a demo shipment not decoded: %v", r)
+		}
+		if v["status"] == "DELIVERED" {
+			seen[v["carrier"].(string)] += v["declared_value"].(float64)
+		}
+	}
+	if len(seen) < 2 {
+		t.Fatalf("want delivered shipments of several carriers in the demo, got %v", seen)
+	}
+	if code, out, errb = run("project", "run", "../testdata/projections/shipments_by_carrier.yaml", "--name", "sbc"); code != 0 || !strings.Contains(out, "run sbc: done") {
+		t.Fatalf("project run: %d %s %s", code, out, errb)
+	}
+	code, out, errb = run("project", "export", "sbc", "--file", "-")
+	if code != 0 {
+		t.Fatalf("export: %d %s", code, errb)
+	}
+	got := map[string]float64{}
+	for _, r := range jsonLines(t, out) {
+		f, err := strconv.ParseFloat(fmt.Sprint(r["value"]), 64)
+		if err != nil {
+			t.Fatalf("row %v: %v", r, err)
+		}
+		got[fmt.Sprint(r["key"])] = f
+	}
+	for c, sum := range seen {
+		if got[c] < sum-0.005 {
+			t.Fatalf("carrier %s: projection %.2f < %.2f consumed before (rows %v)", c, got[c], sum, got)
+		}
+	}
+	for c := range got {
+		if _, ok := seen[c]; !ok && !slices.Contains([]string{"DHL", "UPS", "FEDEX", "POSTNL", "DPD"}, c) {
+			t.Fatalf("unexpected key %q in %v", c, got)
+		}
 	}
 }
