@@ -90,6 +90,9 @@ func FuzzAvroSchema(f *testing.F) {
 	f.Add(`{"type":"fixed","name":"F","size":3,"logicalType":"decimal","precision":5,"scale":2}`, []byte{1, 2, 3})
 	f.Add(`["null",{"type":"enum","name":"E","symbols":["A"]}]`, []byte{2, 0})
 	f.Add(`{"type":"int","logicalType":"date"}`, []byte{0xfe, 0xff, 0xff, 0xff, 0x0f})
+	f.Add(`{"type":"long","logicalType":"timestamp-micros"}`, []byte{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add(`{"type":"long","logicalType":"local-timestamp-millis"}`, []byte{0x01})
+	f.Add(`{"type":"bytes","logicalType":"decimal","precision":30,"scale":4}`, []byte{18, 0x80, 0, 0, 0, 0, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, schema string, b []byte) {
 		s, err := compileAvro(schema, nil)
 		if err != nil {
