@@ -355,3 +355,70 @@ func TestShipmentsProjectionExample(t *testing.T) {
 		}
 	}
 }
+
+// Without a registry: a Protobuf message from --proto-path (with an import
+// resolved in the same directory) and an .avsc file decode plain payloads;
+// an unknown message name is a reason on the record, not a failure.
+func TestLocalSchemaFiles(t *testing.T) {
+	b := testkit.NewBroker(t)
+	b.CreateTopic("stock", 1, nil)
+	b.CreateTopic("plain-avro", 1, nil)
+	dir := t.TempDir()
+	files := map[string]string{
+		"common/where.proto": "syntax = \"proto3\";\npackage plant.common;\nmessage Where { string hall = 1; int32 line = 2; }\n",
+		"stock.proto": "syntax = \"proto3\";\npackage plant;\nimport \"common/where.proto\";\n" +
+			"message Stock { enum Level { LOW = 0; HIGH = 1; } string sku = 1; Level level = 2; plant.common.Where where = 3; }\n",
+		"reading.avsc": thirdPartyAvro,
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var where []byte
+	where = protowire.AppendTag(where, 1, protowire.BytesType)
+	where = protowire.AppendString(where, "H2")
+	where = protowire.AppendTag(where, 2, protowire.VarintType)
+	where = protowire.AppendVarint(where, 7)
+	var stock []byte
+	stock = protowire.AppendTag(stock, 1, protowire.BytesType)
+	stock = protowire.AppendString(stock, "sku-1")
+	stock = protowire.AppendTag(stock, 2, protowire.VarintType)
+	stock = protowire.AppendVarint(stock, 1)
+	stock = protowire.AppendTag(stock, 3, protowire.BytesType)
+	stock = protowire.AppendBytes(stock, where)
+	av, err := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "s1", "celsius": -3.5, "state": "ALARM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Produce(&kgo.Record{Topic: "stock", Partition: 0, Value: stock},
+		&kgo.Record{Topic: "plain-avro", Partition: 0, Value: av})
+
+	code, out, errs := runCLI("-b", b.Addr, "consume", "stock", "--until", "end", "--proto-path", dir, "--value-type", "plant.Stock")
+	recs := jsonLines(t, out)
+	want := map[string]any{"sku": "sku-1", "level": "HIGH", "where": map[string]any{"hall": "H2", "line": float64(7)}}
+	if code != 0 || len(recs) != 1 || recs[0]["value_format"] != "protobuf" || !reflect.DeepEqual(recs[0]["value"], want) {
+		t.Fatalf("--proto-path: %d %s %s", code, out, errs)
+	}
+	code, out, errs = runCLI("-b", b.Addr, "consume", "plain-avro", "--until", "end", "--value-type", filepath.Join(dir, "reading.avsc"))
+	recs = jsonLines(t, out)
+	if code != 0 || len(recs) != 1 || recs[0]["value_format"] != "avro" ||
+		!reflect.DeepEqual(recs[0]["value"], map[string]any{"sensor": "s1", "celsius": -3.5, "state": "ALARM"}) {
+		t.Fatalf(".avsc: %d %s %s", code, out, errs)
+	}
+	// A TOPIC= type for another topic leaves this one to auto-detection.
+	code, out, _ = runCLI("-b", b.Addr, "consume", "stock", "--until", "end", "--proto-path", dir, "--value-type", "other=plant.Stock")
+	if recs = jsonLines(t, out); code != 0 || recs[0]["value_format"] == "protobuf" {
+		t.Fatalf("TOPIC= applied to the wrong topic: %s", out)
+	}
+	code, out, _ = runCLI("-b", b.Addr, "consume", "stock", "--until", "end", "--proto-path", dir, "--value-type", "plant.Nope")
+	recs = jsonLines(t, out)
+	reasons, _ := json.Marshal(recs[0]["value_reasons"])
+	if code != 0 || len(recs) != 1 || recs[0]["value_format"] == "protobuf" || !strings.Contains(string(reasons), "plant.Nope") {
+		t.Fatalf("unknown message: %d %s", code, out)
+	}
+}
