@@ -2,7 +2,9 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/backend/registry"
+	"github.com/rewind-log/rewind/ui"
 )
 
 // decodeEnv is testEnv plus an embedded registry holding both versions of
@@ -160,5 +163,47 @@ func TestRecordDetailNarrowTitle(t *testing.T) {
 		if strings.HasPrefix(strings.TrimSpace(l), "Shipment") || strings.HasPrefix(strings.TrimSpace(l), "logistics") {
 			t.Fatalf("the title wrapped:\n%s", s)
 		}
+	}
+}
+
+// A registry outage is one status-bar warning for the whole screen, not
+// one per record (cli/ui.go sends the decoder's warnings as toasts).
+func TestRecordsRegistryDownWarnsOnce(t *testing.T) {
+	env, cl, reg, encs := decodeEnv(t)
+	createTopic(t, cl, "shipments", 1, nil)
+	var recs []*kgo.Record
+	for i, enc := range []*decode.Encoder{encs[0], encs[1], encs[0], encs[1]} {
+		v, err := enc.Encode(nil, []byte([]string{shipV1JSON, shipV2JSON}[i%2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, &kgo.Record{Topic: "shipments", Key: []byte(fmt.Sprintf("shp-%d", i)), Value: v, Timestamp: time.Now()})
+	}
+	produce(t, cl, recs...)
+	url := reg.URL()
+	if err := reg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var h *harness
+	var warnings atomic.Int32
+	ready := make(chan struct{})
+	d, err := decode.New(decode.Config{Registry: decode.RegistryConfig{URL: url}, Warn: func(msg string) {
+		warnings.Add(1)
+		<-ready
+		h.tm.Send(ui.ToastMsg{Text: "warning: " + msg})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Decoder = d
+	h = startApp(t, env, NewRecords(env, "shipments", 0), 140, 40)
+	close(ready)
+	h.waitText(t, "shp-0", "shp-3", "warning: schema registry "+url+" unreachable")
+	h.keys("enter")
+	h.waitText(t, "not decoded, showing raw bytes:")
+	h.keys("n")
+	h.waitText(t, "offset     1", "not decoded, showing raw bytes:")
+	if n := warnings.Load(); n != 1 {
+		t.Fatalf("%d warnings for one outage, want 1", n)
 	}
 }
