@@ -295,6 +295,16 @@ func TestRegistryOverTLS(t *testing.T) {
 	if recs := jsonLines(t, out); code != 0 || recs[0]["value_format"] != "avro" {
 		t.Fatalf("with the CA: %d %s %s", code, out, errs)
 	}
+	// The same from a context's schema_registry block.
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	body := fmt.Sprintf("current-context: tls\ncontexts:\n  - name: tls\n    brokers: [%s]\n    schema_registry: {url: %s, ca: %s}\n", b.Addr, srv.URL, ca)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI("--config", cfg, "consume", "readings", "--until", "end")
+	if recs := jsonLines(t, out); code != 0 || recs[0]["value_format"] != "avro" {
+		t.Fatalf("context with the CA: %d %s %s", code, out, errs)
+	}
 	// Without the CA the certificate is not trusted: the reason says so.
 	code, out, _ = runCLI(append(args, "consume", "readings", "--until", "end")...)
 	recs := jsonLines(t, out)
