@@ -207,3 +207,41 @@ func TestRecordsRegistryDownWarnsOnce(t *testing.T) {
 		t.Fatalf("%d warnings for one outage, want 1", n)
 	}
 }
+
+// Protobuf from the registry (message-index list, nested message, enum,
+// well-known Timestamp) in the list, the detail and the schema view; a cut
+// payload shows its reason.
+func TestRecordsDecodeProtobuf(t *testing.T) {
+	env, cl, reg, _ := decodeEnv(t)
+	ctx := context.Background()
+	schema := sr.Schema{Schema: backend.DemoInventoryProto, Type: sr.TypeProtobuf}
+	id, err := reg.Register(ctx, "inventory-value", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := decode.NewEncoder(ctx, id, schema, nil, "rewind.demo.inventory.StockLevel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := enc.Encode(nil, []byte(`{"sku":"SKU-1","on_hand":5,"reserved":1,"status":"LOW_STOCK",`+
+		`"location":{"warehouse":"AMS-1","aisle":"B","shelf":3},"updated_at":"2026-01-01T10:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createTopic(t, cl, "inventory", 1, nil)
+	ts := time.Now()
+	produce(t, cl, &kgo.Record{Topic: "inventory", Key: []byte("SKU-1"), Value: v, Timestamp: ts},
+		&kgo.Record{Topic: "inventory", Key: []byte("SKU-2"), Value: v[:len(v)-4], Timestamp: ts})
+	h := startApp(t, env, NewRecords(env, "inventory", 0), 140, 45)
+	h.waitText(t, `{"sku":"SKU-1","on_hand":5,"reserved":1,"status":"LOW_STOCK",`)
+	h.keys("enter")
+	label := fmt.Sprintf("value · protobuf · schema %d (inventory-value v1) · rewind.demo.inventory.StockLevel", id)
+	h.waitText(t, label, `  "status": "LOW_STOCK",`, `    "warehouse": "AMS-1",`, `  "updated_at": "2026-01-01T10:00:00Z"`)
+	h.keys("s")
+	h.waitText(t, fmt.Sprintf("schema · id %d · protobuf · inventory-value v1", id), "message StockLevel {", "    LOW_STOCK = 2;")
+	h.keys("n")
+	s := h.waitText(t, "offset     1", "not decoded, showing raw bytes:")
+	if !strings.Contains(s, fmt.Sprintf("protobuf: schema id %d (inventory-value v1)", id)) {
+		t.Fatalf("cut payload: want the protobuf reason:\n%s", s)
+	}
+}
