@@ -92,20 +92,38 @@ func DecodeRecords(ctx context.Context, d *decode.Decoder, recs []Record) {
 }
 
 // ShownValue is the value as screens show it: the decoded JSON of a
-// structured value, else the raw bytes.
-func (r *Record) ShownValue() []byte {
-	if r.ValueDecoded != nil && r.ValueDecoded.Format.Structured() {
-		return r.ValueDecoded.JSON
-	}
-	return r.Value
-}
+// structured value, hex for bytes that are neither (the start of them:
+// the list shows one line), else the raw bytes (text).
+func (r *Record) ShownValue() []byte { return shown(r.Value, r.ValueDecoded) }
 
 // ShownKey is ShownValue for the key.
-func (r *Record) ShownKey() []byte {
-	if r.KeyDecoded != nil && r.KeyDecoded.Format.Structured() {
-		return r.KeyDecoded.JSON
+func (r *Record) ShownKey() []byte { return shown(r.Key, r.KeyDecoded) }
+
+// shownHexBytes bounds the bytes a hex preview shows.
+const shownHexBytes = 64
+
+func shown(raw []byte, d *decode.Result) []byte {
+	switch {
+	case d == nil || len(raw) == 0:
+		return raw
+	case d.Format.Structured():
+		return d.JSON
+	case d.Format != decode.FormatBinary:
+		return raw
 	}
-	return r.Key
+	const digits = "0123456789abcdef"
+	n := min(len(raw), shownHexBytes)
+	out := make([]byte, 0, 3*n+4)
+	for i, c := range raw[:n] {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, digits[c>>4], digits[c&0xf])
+	}
+	if n < len(raw) {
+		out = append(out, " …"...)
+	}
+	return out
 }
 
 // Size is the payload size of the record: key + value + header keys/values.

@@ -233,6 +233,11 @@ func TestRecordsDecodeProtobuf(t *testing.T) {
 	produce(t, cl, &kgo.Record{Topic: "inventory", Key: []byte("SKU-1"), Value: v, Timestamp: ts},
 		&kgo.Record{Topic: "inventory", Key: []byte("SKU-2"), Value: v[:len(v)-4], Timestamp: ts})
 	h := startApp(t, env, NewRecords(env, "inventory", 0), 140, 45)
+	// The list shows what it could not decode as hex, never raw bytes.
+	s := h.waitLine(t, "SKU-2", fmt.Sprintf("00 00 00 00 %02x 02 02 0a 05", id))
+	if strings.Contains(s, "␀") {
+		t.Fatalf("raw bytes in the list:\n%s", s)
+	}
 	h.waitText(t, `{"sku":"SKU-1","on_hand":5,"reserved":1,"status":"LOW_STOCK",`)
 	h.keys("enter")
 	label := fmt.Sprintf("value · protobuf · schema %d (inventory-value v1) · rewind.demo.inventory.StockLevel", id)
@@ -240,7 +245,7 @@ func TestRecordsDecodeProtobuf(t *testing.T) {
 	h.keys("s")
 	h.waitText(t, fmt.Sprintf("schema · id %d · protobuf · inventory-value v1", id), "message StockLevel {", "    LOW_STOCK = 2;")
 	h.keys("n")
-	s := h.waitText(t, "offset     1", "not decoded, showing raw bytes:")
+	s = h.waitText(t, "offset     1", "not decoded, showing raw bytes:")
 	if !strings.Contains(s, fmt.Sprintf("protobuf: schema id %d (inventory-value v1)", id)) {
 		t.Fatalf("cut payload: want the protobuf reason:\n%s", s)
 	}
