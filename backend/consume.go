@@ -185,6 +185,21 @@ type ConsumeOptions struct {
 // buffers are reused. Without UntilEnd or Count it follows the log until
 // ctx is done. A bounded read that cannot finish returns *IncompleteError.
 func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Record, TxnState) error) error {
+	return c.ConsumeBatches(ctx, o, func(b *Batch) error {
+		for i, r := range b.Records {
+			if err := fn(r, b.State(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ConsumeBatches is Consume a batch at a time (records of one partition, in
+// offset order; see Batch), for callers that work on many records at once.
+// With Count the last batch is cut to the records still wanted. Records are
+// valid only during fn.
+func (c *Cluster) ConsumeBatches(ctx context.Context, o ConsumeOptions, fn func(*Batch) error) error {
 	start, end, err := c.ResolveStart(ctx, o.Topic, o.Partitions, o.From)
 	if err != nil {
 		return err
@@ -201,13 +216,24 @@ func (c *Cluster) Consume(ctx context.Context, o ConsumeOptions, fn func(*kgo.Re
 	}
 	var n int64
 	return c.Read(ctx, spec, func(b *Batch) error {
-		for i, r := range b.Records {
-			if err := fn(r, b.State(i)); err != nil {
-				return err
+		if len(b.Records) == 0 {
+			return nil
+		}
+		last := o.Count > 0 && n+int64(len(b.Records)) >= o.Count
+		if last {
+			cut := *b
+			cut.Records = b.Records[:o.Count-n]
+			if b.Txn != nil {
+				cut.Txn = b.Txn[:o.Count-n]
 			}
-			if n++; o.Count > 0 && n >= o.Count {
-				return ErrStopRead
-			}
+			b = &cut
+		}
+		n += int64(len(b.Records))
+		if err := fn(b); err != nil {
+			return err
+		}
+		if last {
+			return ErrStopRead
 		}
 		return nil
 	})

@@ -24,7 +24,7 @@ func AppendRecordJSON(dst []byte, r *kgo.Record) []byte {
 	dst = append(dst, `,"offset":`...)
 	dst = appendInt(dst, r.Offset)
 	dst = append(dst, `,"timestamp":"`...)
-	dst = r.Timestamp.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	dst = AppendTime(dst, r.Timestamp)
 	dst = append(dst, '"')
 	dst = appendBytesField(dst, "key", r.Key)
 	dst = appendBytesField(dst, "value", r.Value)
@@ -57,7 +57,44 @@ func AppendTxnField(dst []byte, st TxnState) []byte {
 const RecordTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // FormatTime formats t as CLI output does.
-func FormatTime(t time.Time) string { return t.UTC().Format(RecordTimeFormat) }
+func FormatTime(t time.Time) string { return string(AppendTime(nil, t)) }
+
+// AppendTime appends t in RecordTimeFormat (UTC, milliseconds). Digits are
+// written directly for years 0–9999, the only ones a record timestamp
+// (milliseconds since 1970, -1 when absent) gives in practice; others take
+// time's own formatter. Consume calls it once per record, where
+// AppendFormat was a tenth of the CPU.
+func AppendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, RecordTimeFormat)
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	var b [24]byte
+	put := func(i, v, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, ms, 3)
+	b[23] = 'Z'
+	return append(dst, b[:]...)
+}
 
 func appendBytesField(dst []byte, name string, b []byte) []byte {
 	dst = append(dst, ',', '"')

@@ -24,7 +24,7 @@ func AppendDecodedRecordJSON(dst []byte, r *kgo.Record, key, value *decode.Resul
 	dst = append(dst, `,"offset":`...)
 	dst = appendInt(dst, r.Offset)
 	dst = append(dst, `,"timestamp":"`...)
-	dst = r.Timestamp.UTC().AppendFormat(dst, RecordTimeFormat)
+	dst = AppendTime(dst, r.Timestamp)
 	dst = append(dst, '"')
 	dst = appendDecodedField(dst, "key", r.Key, key)
 	dst = appendDecodedField(dst, "value", r.Value, value)

@@ -2,8 +2,8 @@
 # bench/run.sh — rewind's benchmarks, all in one run, printed as the markdown
 # table the README quotes.
 #
-#   bench/run.sh [ROUNDS]          (default 3; QUICK=1 skips the 5M-record log;
-#                                   ONLY=search runs the searches and their peers only)
+#   bench/run.sh [ROUNDS]          (default 3; QUICK=1 skips the 5M-record log)
+#   ONLY=consume,lag bench/run.sh  (only those parts: consume search project diff lag groups embedded)
 #
 # Everything runs against this script's own `rewind serve` on a free port
 # (127.0.0.1:0; the script checks the listening socket belongs to the server
@@ -32,6 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 log() { echo "bench: $*" >&2; }
+only=${ONLY:-consume,search,project,diff,lag,groups,embedded}
+want() { [[ ",$only," == *",$1,"* ]]; }
+[ -n "${QUICK:-}" ] && only=${only//embedded/}
 
 go build -o "$work/rewind" .
 go build -o "$work/seed" ./bench/seed
@@ -60,11 +63,8 @@ measure() {
 
 serve "$work/data"
 log "broker $addr (pid $srv); seeding"
-"$work/seed" -b "$addr" -t b5k -p 6 -n 1000000 -keys 5000 -s 200 >&2
-if [ "${ONLY:-}" != search ]; then
-"$work/seed" -b "$addr" -t b1m -p 6 -n 1000000 -keys 1000000 -s 200 >&2
-"$work/seed" -b "$addr" -t lag24 -p 24 -n 24000 -keys 100 -s 100 -groups 1000 >&2
-fi
+if want consume || want search || want project; then "$work/seed" -b "$addr" -t b5k -p 6 -n 1000000 -keys 5000 -s 200 >&2; fi
+if want project || want diff; then "$work/seed" -b "$addr" -t b1m -p 6 -n 1000000 -keys 1000000 -s 200 >&2; fi
 for t in b5k b1m; do for agg in latest count sum; do
   { echo "name: ${t}_$agg"; echo "topic: $t"; echo "key: value.customer"; echo "aggregate: $agg"; [ $agg = sum ] && echo "value: value.amount"; true; } >"$work/$t-$agg.yaml"
 done; done
@@ -82,8 +82,8 @@ run_consumer() {
     kcat_value_tuned) measure "consume.$1" "${ktun[@]}" -f '%s\n' -t b5k ;;
   esac
 }
-"$work/rewind" consume --help 2>&1 | grep -q -- '-o, --output=.*value' || consumers=(limit rewind_json kcat_json_default kcat_json_tuned kcat_value_tuned)
-[ "${ONLY:-}" = search ] && consumers=(limit rewind_json kcat_json_tuned) # the searches' peers
+
+want consume || consumers=(limit rewind_json kcat_json_tuned) # the searches' peers
 
 # Searches of the whole topic (issue 12): rewind's scan engine with a sparse
 # predicate (200 matches) and a dense one (half the records, printed), and
@@ -103,20 +103,36 @@ for r in $(seq "$rounds"); do
   log "round $r/$rounds"
   order=("${consumers[@]}")
   if (( r % 2 == 0 )); then order=($(printf '%s\n' "${consumers[@]}" | tac)); fi
-  for c in "${order[@]}"; do run_consumer "$c"; done
-  order=("${searches[@]}")
-  if (( r % 2 == 0 )); then order=($(printf '%s\n' "${searches[@]}" | tac)); fi
-  for c in "${order[@]}"; do run_search "$c"; done
-  [ "${ONLY:-}" = search ] && continue
-  for t in b5k b1m; do for agg in latest count sum; do
+  if want consume || want search || want project; then for c in "${order[@]}"; do run_consumer "$c"; done; fi
+  if want search; then
+    order=("${searches[@]}")
+    if (( r % 2 == 0 )); then order=($(printf '%s\n' "${searches[@]}" | tac)); fi
+    for c in "${order[@]}"; do run_search "$c"; done
+  fi
+  if want project || want diff; then for t in b5k b1m; do for agg in latest count sum; do
+    want project || [ $t = b1m ] || continue # diff needs the 1M-key tables
     measure "project.$t.$agg" "$work/rewind" -b "$addr" --data-dir "$work/runs" project run "$work/$t-$agg.yaml" --name "$t-$agg-$r"
-  done; done
-  measure diff.table "$work/rewind" --data-dir "$work/runs" project diff "b1m-latest-$r" "b1m-sum-$r"
-  measure diff.json_all "$work/rewind" --data-dir "$work/runs" project diff "b1m-latest-$r" "b1m-sum-$r" -o json --rows -1
-  measure diff.only_changes "$work/rewind" --data-dir "$work/runs" project diff "b1m-count-$r" "b1m-sum-$r" --only-changes
-  measure lag.oneshot_1000 "$work/rewind" -b "$addr" lag -o json
+  done; done; fi
+  if want diff; then
+    measure diff.table "$work/rewind" --data-dir "$work/runs" project diff "b1m-latest-$r" "b1m-sum-$r"
+    measure diff.json_all "$work/rewind" --data-dir "$work/runs" project diff "b1m-latest-$r" "b1m-sum-$r" -o json --rows -1
+    measure diff.only_changes "$work/rewind" --data-dir "$work/runs" project diff "b1m-count-$r" "b1m-sum-$r" --only-changes
+  fi
 done
 
+# One-shot lag without history (a fresh data dir each time: one sample),
+# on 200 groups, then 1,000 (the groups screen's world): 24 partitions each.
+if want lag || want groups; then
+  "$work/seed" -b "$addr" -t lag24 -p 24 -n 24000 -keys 100 -s 100 >&2
+  for ng in 200 1000; do
+    "$work/seed" -b "$addr" -t lag24 -n 0 -groups $ng >&2
+    if want lag; then for r in $(seq "$rounds"); do
+      measure lag.oneshot_$ng "$work/rewind" -b "$addr" --data-dir "$work/lag-$ng-$r" lag -o json
+    done; fi
+  done
+fi
+
+if want search; then
 # The same matches: rewind's search, jq over rewind's JSON lines of the
 # whole topic, and the kcat | jq pipeline (positions: partition/offset).
 "$work/rewind" -b "$addr" consume b5k --until end --filter "$sparse" 2>/dev/null | jq -r '"\(.partition)/\(.offset)"' | sort >"$work/m.rewind"
@@ -125,22 +141,25 @@ done
 cmp -s "$work/m.rewind" "$work/m.jq" && cmp -s "$work/m.rewind" "$work/m.kcat" && [ -s "$work/m.rewind" ] ||
   { echo "bench: search matches differ: rewind $(wc -l <"$work/m.rewind"), rewind|jq $(wc -l <"$work/m.jq"), kcat|jq $(wc -l <"$work/m.kcat")" >&2; exit 1; }
 search_same="$(wc -l <"$work/m.rewind") matches, the same records as consume -o json \\\\| jq and kcat -J \\\\| jq"
+fi
 
 # The groups screen: the TUI's own pid (the tmux pane runs it with exec).
-if [ "${ONLY:-}" != search ]; then
+if want groups; then
 tmux new-session -d -s "$sess" -x 160 -y 45 "exec $work/rewind -b $addr --data-dir $work/ui"
 tui=$(tmux display -p -t "$sess" '#{pane_pid}')
 for _ in $(seq 100); do tmux capture-pane -p -t "$sess" | grep -q topics && break; sleep 0.2; done
 tmux send-keys -t "$sess" : ; sleep 0.3; tmux send-keys -t "$sess" groups Enter
-for _ in $(seq 150); do tmux capture-pane -p -t "$sess" | grep -q "1,00[0-9] groups" && break; sleep 0.2; done
+for _ in $(seq 150); do tmux capture-pane -p -t "$sess" | grep -q "1,\?00[0-9] groups" && break; sleep 0.2; done
 sleep 10 # several refreshes
 groups_rss=$(awk '/^VmHWM/ {print int($2/1024)}' /proc/"$tui"/status)
 groups_line=$(tmux capture-pane -p -t "$sess" | sed -n 2p | sed 's/ *$//')
+sleep 50 # a minute on the screen: the recent-sample rings are full
+groups_rss60=$(awk '/^VmHWM/ {print int($2/1024)}' /proc/"$tui"/status)
 tmux kill-session -t "$sess"
 fi
 stop
 
-if [ -z "${QUICK:-}" ] && [ "${ONLY:-}" != search ]; then
+if want embedded; then
   log "5M-record log: seeding"
   serve "$work/big"
   "$work/seed" -b "$addr" -t big -p 6 -n 5000000 -keys 5000 -s 270 >&2
@@ -160,7 +179,7 @@ fi
 
 # The table: per measure, min–median–max of wall, CPU and RSS; ratios
 # against the limit reader (throughput: limit wall / wall) per round.
-awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v same="${search_same:-}" -v gline="${groups_line:-}" -v grss="${groups_rss:-?}" -v bigsize="${bigsize:-}" '
+awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v rounds="$rounds" -v same="${search_same:-}" -v gline="${groups_line:-}" -v grss="${groups_rss:-}" -v grss60="${groups_rss60:-}" -v bigsize="${bigsize:-}" '
 function sort3(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
 function mmm(key, n,   a, i) { n = cnt[key]; for (i = 1; i <= n; i++) a[i] = v[key, i]; sort3(a, n); return sprintf(fmt(a[1]) "–" fmt(a[int((n+1)/2)]) "–" fmt(a[n])) }
 function fmt(x) { return (x >= 100) ? sprintf("%.0f", x) : (x >= 10) ? sprintf("%.1f", x) : sprintf("%.2f", x) }
@@ -200,10 +219,10 @@ END {
     if (n == "embedded.start") { print "| embedded log start, 5M records (" bigsize "): start / RSS after start | " mmm(n ".wall") " | – | " mmm(n ".rss") " (peak during start " mmm(n ".peak") ") | |"; continue }
     label = n
     sub(/^consume\./, "consume 1M × 6 partitions: ", label); sub(/^project\.b5k\./, "project run, 1M records, 5,000 keys: ", label); sub(/^project\.b1m\./, "project run, 1M records, 1M keys: ", label)
-    sub(/^diff\./, "project diff, two 1M-key tables: ", label)
     sub(/^search\.rewind_sparse/, "search 1M × 6 partitions, 200 matches: rewind consume --filter", label); sub(/^search\.rewind_dense/, "search 1M × 6 partitions, half match (printed): rewind consume --filter", label)
-    sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned \\| jq select", label); sub(/^lag\.oneshot_1000/, "one-shot lag -o json, 1,000 groups", label)
+    sub(/^search\.kcat_jq_sparse/, "search 1M × 6 partitions, 200 matches: kcat -J tuned \\| jq select", label)
+    sub(/^diff\./, "project diff, two 1M-key tables: ", label); if (n ~ /^lag\.oneshot_/) label = "one-shot lag -o json, " substr(n, 13) " groups × 24 partitions (no history: one sample)"
     print "| " label " | " mmm(n ".wall") " | " mmm(n ".cpu") " | " mmm(n ".rss") " | " ratio " |"
   }
-  if (gline != "") print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s) | – | – | " grss " | `" gline "` |"
+  if (grss != "") print "| groups screen, 1,000 groups × 24 partitions (TUI pid, peak after ~10 s / after ~60 s) | – | – | " grss " / " grss60 " | `" gline "` |"
 }' "$work/results"

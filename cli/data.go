@@ -124,16 +124,29 @@ type ConsumeCmd struct {
 	Partition *int32 `short:"p" placeholder:"N" help:"Read only this partition."`
 	Count     int64  `short:"c" placeholder:"N" help:"Stop after N records."`
 	Until     string `enum:",end" default:"" placeholder:"end" help:"'end': stop at the end of each partition taken at start (its last stable offset under read-committed). Without --until or --count, follow the log."`
-	Output    string `short:"o" enum:",json,jsonl,yaml,text,csv" default:"" placeholder:"FORMAT" help:"json or jsonl (one object per line; the default), yaml (one document per record), text, or csv (a header row; see the README). With --file the default follows its name: .csv is csv."`
+	Output    string `short:"o" enum:",json,jsonl,yaml,text,csv,value" default:"" placeholder:"FORMAT" help:"json or jsonl (one object per line; the default), yaml (one document per record), text, csv (a header row; see the README), or value (each value as stored and a newline, like kcat -f '%s\\n'). With --file the default follows its name: .csv is csv."`
+	Format    string `short:"f" placeholder:"FORMAT" help:"Print each record as FORMAT says, like kcat -f: %t topic, %p partition, %o offset, %k key, %s value, %T timestamp (ms), %h headers (k=v,...), %K and %S key and value length (-1: null), %% a percent sign, \\n \\t \\r \\\\ \\xHH. Keys, values and headers as stored (not decoded); sanitised on a terminal."`
 
 	SearchFlags `embed:""`
 	DecodeFlags `embed:""`
+
+	ops []fmtOp // -f FORMAT, parsed
 }
 
 // Run streams records to stdout.
 func (c *ConsumeCmd) Run(e *runEnv) error {
 	if c.Count < 0 {
 		return fmt.Errorf("--count must be positive, got %d", c.Count)
+	}
+	if c.Format != "" {
+		if c.Output != "" {
+			return errors.New("-f FORMAT and -o both say how to print records: give one")
+		}
+		ops, err := parseFormat(c.Format)
+		if err != nil {
+			return err
+		}
+		c.ops, c.Output = ops, "format"
 	}
 	switch {
 	case c.Output == "jsonl":
@@ -168,10 +181,13 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if c.ops != nil {
+		rw.ops = c.ops
+	}
 	// Following: a record must appear as it arrives, not when the buffer
 	// fills. Bounded reads keep the big buffer for speed.
 	rw.flushEach = !opts.UntilEnd && opts.Count == 0
-	err = s.cluster.Consume(e.ctx, opts, rw.write)
+	err = s.cluster.ConsumeBatches(e.ctx, opts, rw.writeBatch)
 	if ferr := rw.flush(); err == nil {
 		err = ferr
 	}

@@ -118,6 +118,9 @@ func (c *ConsumeCmd) runScan(e *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if c.ops != nil {
+		rw.ops = c.ops
+	}
 	// Matches appear as they are found when following or on a terminal.
 	rw.flushEach = spec.Follow || (file == nil && isTerminal(e.stdout))
 	var pl *progressLine

@@ -2,6 +2,8 @@ package decode
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -344,5 +346,45 @@ func TestSchemaInfo(t *testing.T) {
 	}
 	if _, err := (&Decoder{}).Schema(context.Background(), 1); err == nil {
 		t.Fatal("no registry: want an error")
+	}
+}
+
+// encoding/json refuses documents nested deeper than 10000; the one-pass
+// scanner draws the line at the same depth.
+func TestAppendCompactJSONDepth(t *testing.T) {
+	for _, depth := range []int{maxJSONDepth, maxJSONDepth + 1} {
+		doc := strings.Repeat("[", depth) + strings.Repeat("]", depth)
+		_, err := AppendCompactJSON(nil, []byte(doc))
+		if (err == nil) != json.Valid([]byte(doc)) {
+			t.Fatalf("depth %d: err %v, encoding/json valid %v", depth, err, json.Valid([]byte(doc)))
+		}
+	}
+}
+
+// BenchmarkAppendCompactJSON: a ~200-byte JSON value as the benchmarks
+// seed them (bench/seed).
+func BenchmarkAppendCompactJSON(b *testing.B) {
+	v := []byte(`{"id":123456,"customer":"c-3456","amount":3456.5,"pad":"GtFcY/Aiwh8g3Wa2PkHIRj2q6AELY16DGLl6LDK3dIKs9xEamkX5qKvcYJcM7ddzLwIffCtrj/og8kBHbcF4ynWtSBri4dnfcPc338K+N2ifnQoSu9hR+4IRUIm87RMPo1+UN4cdbU0OlVKAQXv5WsX0J"}`)
+	var dst []byte
+	b.SetBytes(int64(len(v)))
+	for b.Loop() {
+		var err error
+		if dst, err = AppendCompactJSON(dst[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// special8 never misses a byte the string loop must look at, wherever it
+// is in the word, and never stops on a word of plain bytes.
+func TestSpecial8(t *testing.T) {
+	for p := 0; p < 8; p++ {
+		for c := 0; c < 256; c++ {
+			w := []byte("abcdefgh")
+			w[p] = byte(c)
+			if got := special8(binary.LittleEndian.Uint64(w)); got != !strPlain[c] {
+				t.Fatalf("byte 0x%02x at %d: special8 %v", c, p, got)
+			}
+		}
 	}
 }

@@ -147,10 +147,14 @@ func FuzzCompactJSON(f *testing.F) {
 	f.Add([]byte(`{"a" : [1, "x\u2028"], "b":{"c":null}}`))
 	f.Add([]byte("[\"\x7f\xe2\x80\xae\xff\"]"))
 	f.Add([]byte(`"\\\""`))
+	for _, s := range []string{` [ ] `, `{}`, `-0.5e+3`, `01`, `1.`, `-`, `1e`, `tru`, `nul`, `"\u12`, `"\uzzzz"`, `"\x"`, "\"\x01\"",
+		`[1,]`, `{"a"}`, `{"a":}`, `{,}`, `[1 2]`, `{"a":1 "b":2}`, "\xff", `"a" "b"`, `[[[[]]]]`, `[[[[]]]`, `{"a":[{"b":{}}]}`, `""`, `  `, `true false`} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		out, err := AppendCompactJSON(nil, b)
-		if json.Valid(b) && err != nil {
-			t.Fatalf("valid JSON refused: %v", err)
+		if json.Valid(b) != (err == nil) {
+			t.Fatalf("encoding/json valid %v but err %v", json.Valid(b), err)
 		}
 		if err != nil {
 			return
@@ -160,7 +164,66 @@ func FuzzCompactJSON(f *testing.F) {
 		if json.Valid(b) && (json.Unmarshal(b, &x) != nil || json.Unmarshal(out, &y) != nil || !reflect.DeepEqual(x, y)) {
 			t.Fatalf("compaction changed the value: %q -> %q", b, out)
 		}
+		if want := twoPassCompact(b); !bytes.Equal(out, want) {
+			t.Fatalf("one pass %q, two passes %q, input %q", out, want, b)
+		}
 	})
+}
+
+// twoPassCompact is the compactor before the one-pass scanner, kept as
+// the oracle: encoding/json validates, then a second pass copies.
+func twoPassCompact(src []byte) []byte {
+	var dst []byte
+	inStr := false
+	start := 0
+	for i := 0; i < len(src); {
+		c := src[i]
+		if !inStr {
+			switch c {
+			case ' ', '\t', '\n', '\r':
+				dst = append(dst, src[start:i]...)
+				i++
+				start = i
+				continue
+			case '"':
+				inStr = true
+			}
+			i++
+			continue
+		}
+		switch {
+		case c == '\\':
+			i += 2
+		case c == '"':
+			inStr = false
+			i++
+		case c == 0x7f:
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, `\u007f`...)
+			i++
+			start = i
+		case c < 0x80:
+			i++
+		default:
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, src[start:i]...)
+				dst = append(dst, `\ufffd`...)
+				i++
+				start = i
+				continue
+			}
+			if needsEscape(r) {
+				dst = append(dst, src[start:i]...)
+				dst = appendRuneEscape(dst, r)
+				i += size
+				start = i
+				continue
+			}
+			i += size
+		}
+	}
+	return append(dst, src[start:]...)
 }
 
 func FuzzDecodeAuto(f *testing.F) {
