@@ -38,7 +38,7 @@ type LagCmd struct {
 	Groups     []string `arg:"" optional:"" name:"group" predictor:"group" help:"Groups to show (default: every group)."`
 	Watch      bool     `short:"w" help:"Redraw every --refresh until interrupted, like watch(1); samples are recorded in the lag history, so trends (WARN, BEHIND, STALL) appear."`
 	OutputFlag `embed:"" set:"json_shape= (one object per group per line)"`
-	Samples    int `default:"3" placeholder:"N" help:"Without --watch and without recorded history: samples to take, 1s apart, so verdicts that need a trend are judged (1: a single snapshot)."`
+	Samples    int `default:"1" placeholder:"N" help:"Without --watch and without recorded history: samples to take, 1s apart (one judges LOST, STOP and OK at once; more, or history, judge trends)."`
 }
 
 // Run prints the lag of the groups, once or continuously.

@@ -150,7 +150,9 @@ func TestCLILagJSONAndTable(t *testing.T) {
 	if len(got) != 2 || got["g-live"] == nil || got["g-lost"] == nil {
 		t.Fatalf("want exactly the two groups asked for: %s", out)
 	}
-	if got["g-live"]["samples"].(float64) != 3 {
+	// One sample by default: a one-shot answer without history is one
+	// round of requests, not seconds of sampling.
+	if got["g-live"]["samples"].(float64) != 1 {
 		t.Errorf("default samples: %v", got["g-live"]["samples"])
 	}
 	if got["g-live"]["total_lag"].(float64) != 40 || got["g-lost"]["status"] != "LOST" {

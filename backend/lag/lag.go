@@ -110,6 +110,7 @@
 package lag
 
 import (
+	"math"
 	"sort"
 	"time"
 )
@@ -230,14 +231,56 @@ const coarseCap = int(CoarseSpan / CoarseStep)
 // ring of one sample every CoarseStep over CoarseSpan for rates and the
 // basis of verdicts. The zero value keeps DefaultCapacity samples. Not safe
 // for concurrent use.
+//
+// Memory: the groups screen keeps one window per group partition (24,000
+// for 1,000 groups on 24 partitions), so samples are stored packed (56
+// bytes instead of Sample's 96) and both rings grow as samples arrive
+// instead of being allocated full: a one-shot command holds one sample per
+// partition, not a ring of 30.
 type Window struct {
-	buf   []Sample
+	buf   []packed
 	start int
 	n     int
+	cap   int // of buf; 0: DefaultCapacity
 
-	coarse []Sample
+	coarse []packed
 	cstart int
 	cn     int
+}
+
+// packed is a Sample as a Window stores it: times as Unix nanoseconds
+// (noTime for the zero time), flags in bytes.
+type packed struct {
+	at, commitAt             int64
+	committed, logStart, hwm int64
+	timeLag                  int64
+	active, timeLagKnown     bool
+}
+
+const noTime = math.MinInt64
+
+func packTime(t time.Time) int64 {
+	if t.IsZero() {
+		return noTime
+	}
+	return t.UnixNano()
+}
+
+func unpackTime(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func pack(s Sample) packed {
+	return packed{at: packTime(s.At), commitAt: packTime(s.CommitAt), committed: s.Committed, logStart: s.LogStart,
+		hwm: s.HighWatermark, timeLag: int64(s.TimeLag), active: s.Active, timeLagKnown: s.TimeLagKnown}
+}
+
+func (p *packed) sample() Sample {
+	return Sample{At: unpackTime(p.at), CommitAt: unpackTime(p.commitAt), Committed: p.committed, LogStart: p.logStart,
+		HighWatermark: p.hwm, TimeLag: time.Duration(p.timeLag), Active: p.active, TimeLagKnown: p.timeLagKnown}
 }
 
 // NewWindow returns a window keeping at most capacity samples (at least 2).
@@ -245,7 +288,7 @@ func NewWindow(capacity int) *Window {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &Window{buf: make([]Sample, capacity)}
+	return &Window{cap: capacity}
 }
 
 // Add appends a sample, evicting the oldest when full. A sample not newer
@@ -254,9 +297,13 @@ func NewWindow(capacity int) *Window {
 // from the previous sample if the committed offset is unchanged, s.At if it
 // changed, unknown (zero) for the first sample.
 func (w *Window) Add(s Sample) {
-	if w.buf == nil {
-		w.buf = make([]Sample, DefaultCapacity)
+	if w.cap == 0 {
+		w.cap = DefaultCapacity
 	}
+	// Stored as it will be read back (nanoseconds, no monotonic reading),
+	// so comparisons with stored samples are exact.
+	ps := pack(s)
+	s = ps.sample()
 	if w.n > 0 {
 		last := w.at(w.n - 1)
 		if s.At.Before(last.At) {
@@ -272,18 +319,26 @@ func (w *Window) Add(s Sample) {
 		} else {
 			s.CommitAt = s.At
 		}
+		ps.commitAt = packTime(s.CommitAt)
 	}
 	var prev *Sample
 	if w.n > 0 {
-		prev = w.at(w.n - 1)
+		p := w.at(w.n - 1)
+		prev = &p
 	}
-	w.addCoarse(s, prev)
-	if w.n < len(w.buf) {
-		w.buf[(w.start+w.n)%len(w.buf)] = s
+	w.addCoarse(ps, s, prev)
+	if w.n < len(w.buf) || len(w.buf) < w.cap {
+		// Not full: the ring is a growing slice until it reaches cap
+		// (start is 0 while it grows).
+		if w.n < len(w.buf) {
+			w.buf[(w.start+w.n)%len(w.buf)] = ps
+		} else {
+			w.buf = append(w.buf, ps)
+		}
 		w.n++
 		return
 	}
-	w.buf[w.start] = s
+	w.buf[w.start] = ps
 	w.start = (w.start + 1) % len(w.buf)
 }
 
@@ -292,8 +347,8 @@ func (w *Window) Add(s Sample) {
 // reset starts the ring afresh at s (what came before is ignored anyway),
 // and a rewind is always kept: the first sample after either is where the
 // basis and the rates start, and must not wait for the next CoarseStep.
-func (w *Window) addCoarse(s Sample, prev *Sample) {
-	if prev != nil && resetAt(prev, &s) {
+func (w *Window) addCoarse(ps packed, s Sample, prev *Sample) {
+	if prev != nil && resetAt(*prev, s) {
 		w.coarse, w.cstart, w.cn = w.coarse[:0], 0, 0
 	}
 	cv := view{w.coarse, w.cstart, w.cn}
@@ -301,7 +356,7 @@ func (w *Window) addCoarse(s Sample, prev *Sample) {
 	if w.cn > 0 && !rewound {
 		last := cv.at(w.cn - 1)
 		if s.At.Equal(last.At) {
-			*last = s
+			w.coarse[cv.index(w.cn-1)] = ps
 			return
 		}
 		if s.At.Sub(last.At) < CoarseStep {
@@ -310,11 +365,11 @@ func (w *Window) addCoarse(s Sample, prev *Sample) {
 	}
 	if w.cn < coarseCap {
 		// Not full yet: cstart is 0 and the ring is a growing slice.
-		w.coarse = append(w.coarse, s)
+		w.coarse = append(w.coarse, ps)
 		w.cn++
 		return
 	}
-	w.coarse[w.cstart] = s
+	w.coarse[w.cstart] = ps
 	w.cstart = (w.cstart + 1) % len(w.coarse)
 }
 
@@ -341,14 +396,14 @@ func (w *Window) Last() (Sample, bool) {
 	if w.n == 0 {
 		return Sample{}, false
 	}
-	return *w.at(w.n - 1), true
+	return w.at(w.n - 1), true
 }
 
 // Samples returns a copy of the samples, oldest first.
 func (w *Window) Samples() []Sample {
 	out := make([]Sample, w.n)
 	for i := range out {
-		out[i] = *w.at(i)
+		out[i] = w.at(i)
 	}
 	return out
 }
@@ -370,21 +425,32 @@ func (w *Window) TimeLag(committed int64) (time.Duration, bool) {
 	return estimateTimeLag(view{w.buf, w.start, w.n}, committed)
 }
 
-func (w *Window) at(i int) *Sample { return view{w.buf, w.start, w.n}.at(i) }
+func (w *Window) at(i int) Sample { return view{w.buf, w.start, w.n}.at(i) }
 
 // view is a read-only ring view, so Evaluate works on a plain slice and
 // Window.Status on the ring without copying.
 type view struct {
-	buf   []Sample
+	buf   []packed
 	start int
 	n     int
 }
 
-func (v view) at(i int) *Sample {
+func (v view) index(i int) int {
 	if i += v.start; i >= len(v.buf) {
 		i -= len(v.buf)
 	}
-	return &v.buf[i]
+	return i
+}
+
+func (v view) at(i int) Sample { return v.buf[v.index(i)].sample() }
+
+// sliceView packs samples for evaluation.
+func sliceView(samples []Sample) view {
+	buf := make([]packed, len(samples))
+	for i, s := range samples {
+		buf[i] = pack(s)
+	}
+	return view{buf, 0, len(buf)}
 }
 
 // Evaluate judges one partition from its samples (oldest first) at time now
@@ -396,7 +462,7 @@ func Evaluate(samples []Sample, now time.Time, window time.Duration) Status {
 // EvaluateVerdict judges one partition from its samples (oldest first) at
 // time now: the verdict, its reason and its basis.
 func EvaluateVerdict(samples []Sample, now time.Time, cfg Config) Verdict {
-	return evaluate(hist{f: view{samples, 0, len(samples)}}, now, cfg)
+	return evaluate(hist{f: sliceView(samples)}, now, cfg)
 }
 
 // segmentStart returns the index of the first sample after the latest reset
@@ -425,7 +491,7 @@ func segmentStart(v view) int {
 // (no samples, or the record predates the history and nothing was produced
 // during it); the duration is then a lower bound: the span of the history.
 func EstimateTimeLag(samples []Sample, committed int64) (time.Duration, bool) {
-	return estimateTimeLag(view{samples, 0, len(samples)}, committed)
+	return estimateTimeLag(sliceView(samples), committed)
 }
 
 func estimateTimeLag(v view, committed int64) (time.Duration, bool) {

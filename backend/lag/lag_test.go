@@ -18,7 +18,7 @@ type pt struct {
 // Window.Add derives it.
 func series(step time.Duration, pts ...pt) []Sample {
 	var w Window
-	w.buf = make([]Sample, len(pts)+1)
+	w.cap = len(pts) + 1
 	for i, p := range pts {
 		w.Add(Sample{At: t0.Add(time.Duration(i) * step), Committed: p.c, LogStart: p.ls, HighWatermark: p.hw, Active: p.active})
 	}

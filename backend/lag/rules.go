@@ -123,7 +123,7 @@ type hist struct {
 
 func (h hist) len() int { return h.nc + h.f.n }
 
-func (h hist) at(i int) *Sample {
+func (h hist) at(i int) Sample {
 	if i < h.nc {
 		return h.c.at(i)
 	}
@@ -131,7 +131,7 @@ func (h hist) at(i int) *Sample {
 }
 
 // resetAt reports a reset between a and b (see the package doc).
-func resetAt(a, b *Sample) bool {
+func resetAt(a, b Sample) bool {
 	return b.HighWatermark < a.HighWatermark || b.LogStart < a.LogStart || a.Committed < 0
 }
 
