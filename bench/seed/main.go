@@ -23,7 +23,7 @@ import (
 func main() {
 	addr := flag.String("b", "127.0.0.1:19092", "broker")
 	topic := flag.String("t", "bench", "topic")
-	n := flag.Int("n", 1_000_000, "records")
+	n := flag.Int("n", 1_000_000, "records (0: none, only -groups on an existing topic)")
 	parts := flag.Int("p", 1, "partitions")
 	size := flag.Int("s", 200, "approximate value size in bytes")
 	keys := flag.Int("keys", 5000, "distinct customers (the projection key)")
@@ -33,9 +33,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed: -keys must be positive")
 		os.Exit(2)
 	}
-	if err := seed(*addr, *topic, *n, int32(*parts), *size, *keys); err != nil {
-		fmt.Fprintln(os.Stderr, "seed:", err)
-		os.Exit(1)
+	if *n > 0 { // -n 0: only commit offsets, on a topic seeded before
+		if err := seed(*addr, *topic, *n, int32(*parts), *size, *keys); err != nil {
+			fmt.Fprintln(os.Stderr, "seed:", err)
+			os.Exit(1)
+		}
 	}
 	if err := commitGroups(*addr, *topic, *groups); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
