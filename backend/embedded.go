@@ -52,6 +52,18 @@ type EmbeddedConfig struct {
 	// RegistryListen is the embedded schema registry's host:port. Empty:
 	// registry.DefaultListen, or a free port when Listen's port is 0.
 	RegistryListen string
+	// ReadOnly serves the log read-only (embedded_readonly.go): every
+	// client's writes are refused as a Kafka ACL denial would refuse them,
+	// the schema registry refuses changes, and there is no demo world,
+	// traffic or demo consumers. rewind's own retention still runs.
+	ReadOnly bool
+	// AcceptDamage starts on a data dir whose log cannot be read whole
+	// (datadir_check.go), dropping the unreadable records, instead of
+	// refusing; the damage is still reported through Log and Damage().
+	AcceptDamage bool
+	// OnRefused is told of each write a read-only log refused (once per
+	// request), from its own goroutine: the audit trail.
+	OnRefused func(Refusal)
 
 	// tune overrides intervals and sizes; tests only.
 	tune embeddedTuning
@@ -114,7 +126,14 @@ type Embedded struct {
 	closeErr  error
 
 	reg *registry.Server // the embedded schema registry (embedded_registry.go)
+	ro  *readOnlyState   // nil unless ReadOnly (embedded_readonly.go)
+
+	damage *DamagedError // accepted damage (AcceptDamage), nil if none
 }
+
+// Damage is the damage found and accepted at start (AcceptDamage), nil if
+// the log read whole.
+func (e *Embedded) Damage() *DamagedError { return e.damage }
 
 // startupMemoryLimit is the Go heap's soft limit while kfake loads the log
 // (see StartEmbedded); above it the GC runs more often, it does not fail.
@@ -145,6 +164,9 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, err
 	}
 	cfg.tune.defaults()
+	if cfg.ReadOnly {
+		cfg.Demo = false // read-only means nothing writes, demo traffic included
+	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create data dir %s: %w", dir, unwrapPath(err))
@@ -162,17 +184,32 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		e.shutdown()
 		return nil, err
 	}
+	// Before kfake opens the log: it would truncate a damaged segment.
+	if err := checkSegments(dir); err != nil {
+		var de *DamagedError
+		if !errors.As(err, &de) || !cfg.AcceptDamage {
+			return fail(err)
+		}
+		e.damage = de
+		e.logf("%v (accepted: --accept-damage)", err)
+	}
 
 	// kfake binds 127.0.0.1:<port>; ListenFn lets us honour another host.
 	// The listen error is kept so a taken port gets a one-line message
 	// instead of kfake's wrapped one.
 	listenAddr := net.JoinHostPort(host, strconv.Itoa(port))
 	var listenErr error
+	gate := make(chan struct{}) // read-only: no client before the faults
+	openGate := sync.OnceFunc(func() { close(gate) })
+	defer openGate() // failure paths: never leave kfake's accept loop parked
 	listen := func(network, _ string) (net.Listener, error) {
 		ln, err := net.Listen(network, listenAddr)
 		if err != nil {
 			listenErr = err
 			return nil, err
+		}
+		if cfg.ReadOnly {
+			return &gatedListener{Listener: advertise(ln), open: gate, closed: make(chan struct{})}, nil
 		}
 		return advertise(ln), nil
 	}
@@ -203,6 +240,10 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		return fail(fmt.Errorf("starting embedded log in %s: %w", dir, err))
 	}
 	e.kf = kf
+	if cfg.ReadOnly {
+		e.refuseWrites()
+		openGate()
+	}
 	addrs := kf.ListenAddrs()
 	if len(addrs) == 0 {
 		return fail(errors.New("embedded log: no listener"))
@@ -236,6 +277,13 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 
 	bg, cancel := context.WithCancel(ctx)
 	e.cancel = cancel
+	if e.ro != nil {
+		if err := e.writeReadOnlyMark(); err != nil {
+			return fail(fmt.Errorf("data dir %s: %w", dir, err))
+		}
+		e.wg.Add(1)
+		go e.reportRefusals(bg)
+	}
 
 	var demo bool
 	if cfg.Demo {
@@ -288,6 +336,7 @@ func (e *Embedded) shutdown() error {
 		e.cancel()
 	}
 	e.wg.Wait()
+	e.removeReadOnlyMark()
 	e.closeRegistry()
 	if e.cl != nil {
 		e.cl.Close()

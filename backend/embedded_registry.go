@@ -25,7 +25,7 @@ func (e *Embedded) startRegistry() error {
 		}
 	}
 	dir := filepath.Join(e.dir, "registry")
-	reg, err := registry.Start(registry.Config{Dir: dir, Listen: listen})
+	reg, err := registry.Start(registry.Config{Dir: dir, Listen: listen, ReadOnly: e.cfg.ReadOnly})
 	if err != nil {
 		return err
 	}

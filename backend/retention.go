@@ -82,9 +82,14 @@ func (e *Embedded) loadState() error {
 	}
 	var f logStartFile
 	if err := json.Unmarshal(raw, &f); err != nil {
-		// A torn file cannot happen (rename is atomic), but a hand-edited
-		// one can; losing it only loses the crash protection.
-		e.logf("ignoring corrupt %s: %v", logStartsFile, err)
+		// A torn file cannot happen (rename is atomic), but a damaged or
+		// hand-edited one can. Without it a crash can bring back records
+		// retention deleted: say so, and go on only if told to.
+		err = fmt.Errorf("data dir %s: %s is damaged (%v): it holds the log start offsets restored after a crash, without them records deleted by retention can reappear; restore it, or start with --accept-damage to do without", e.dir, logStartsFile, err)
+		if !e.cfg.AcceptDamage {
+			return err
+		}
+		e.logf("%v (accepted: --accept-damage)", err)
 		return nil
 	}
 	for _, s := range f.Starts {
@@ -260,6 +265,7 @@ func (e *Embedded) restoreLogStarts(ctx context.Context) error {
 }
 
 func (e *Embedded) deleteRecords(ctx context.Context, del kadm.Offsets) error {
+	defer e.allowOwn(del)() // a read-only log still runs rewind's retention
 	resps, err := e.adm.DeleteRecords(ctx, del)
 	if err != nil {
 		return fmt.Errorf("deleting records: %w", err)

@@ -26,18 +26,20 @@ var version = ""
 
 // Globals are the flags every command shares.
 type Globals struct {
-	Brokers    []string      `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
-	Context    string        `env:"REWIND_CONTEXT" placeholder:"NAME" predictor:"context" help:"Context of the config file to connect to (default: its current-context)."`
-	Config     string        `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
-	Properties string        `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
-	Property   []string      `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
-	DataDir    string        `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
-	Listen     string        `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
-	NoDemo     bool          `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
-	ReadOnly   bool          `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
-	Theme      string        `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
-	Timeout    time.Duration `default:"5s" help:"Connection and request timeout."`
-	Refresh    time.Duration `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
+	Brokers    []string `short:"b" env:"REWIND_BROKERS" sep:"," placeholder:"HOST:PORT" help:"Brokers of a remote cluster. Without brokers or a context rewind runs its embedded log."`
+	Context    string   `env:"REWIND_CONTEXT" placeholder:"NAME" predictor:"context" help:"Context of the config file to connect to (default: its current-context)."`
+	Config     string   `placeholder:"FILE" help:"Config file with the contexts (default ${default_config})."`
+	Properties string   `short:"F" placeholder:"FILE" help:"Kafka client properties file (Java client.properties format: security.protocol, sasl.*, ssl.*)."`
+	Property   []string `short:"X" sep:"none" placeholder:"KEY=VALUE" help:"Kafka client property, repeatable; overrides -F and the context (like kcat -X)."`
+	DataDir    string   `name:"data-dir" placeholder:"DIR" help:"Data directory of the embedded log (default ${default_data_dir})."`
+	Listen     string   `default:"${default_listen}" placeholder:"ADDR" help:"Address of the embedded log (default ${default_listen})."`
+	NoDemo     bool     `name:"no-demo" help:"Do not seed demo data, run demo traffic or demo consumers in the embedded log."`
+	ReadOnly   bool     `name:"read-only" help:"Refuse every write to the cluster (enforced in the backend)."`
+	// AcceptDamage: the embedded log refuses a damaged data dir by default.
+	AcceptDamage bool          `name:"accept-damage" help:"Start the embedded log on a damaged data dir (a truncated or corrupt segment, a damaged log-starts.json), dropping what cannot be read; without it rewind refuses, naming the file and the records."`
+	Theme        string        `default:"dark" placeholder:"NAME" help:"Colour theme: dark, light, high-contrast, no-color (NO_COLOR is honoured)."`
+	Timeout      time.Duration `default:"5s" help:"Connection and request timeout."`
+	Refresh      time.Duration `default:"2s" help:"Refresh interval of the lag views and 'lag --watch'."`
 	// Isolation and StallTimeout: how every read treats transactions and a
 	// broker that stops answering (backend/reader.go).
 	Isolation    string           `default:"read-committed" enum:"read-committed,read-uncommitted" help:"Transaction isolation of every read: read-committed (default: aborted and still-open transactional records are not data) or read-uncommitted (everything, labelled)."`
@@ -247,22 +249,32 @@ func (e *runEnv) open(demo bool) (*session, error) {
 	// protocol instead of failing on the data dir lock.
 	quick := opts
 	quick.Timeout = 700 * time.Millisecond
+	dir := g.DataDir
+	if dir == "" {
+		dir = backend.DefaultDataDir()
+	}
 	if c, err := backend.Connect(e.ctx, quick); err == nil {
 		c.Close()
+		// A `rewind serve --read-only` on this data dir: refuse writes
+		// here, before they are sent, naming why.
+		if ro, why := backend.ServedReadOnly(dir); ro && !opts.ReadOnly {
+			opts.ReadOnly, opts.ReadOnlyReason = true, why
+		}
 		c, err := backend.Connect(e.ctx, opts)
 		if err != nil {
 			return nil, err
 		}
 		return &session{cluster: c, label: "attached"}, nil
 	}
-	dir := g.DataDir
-	if dir == "" {
-		dir = backend.DefaultDataDir()
-	}
 	emb, err := backend.StartEmbedded(e.ctx, backend.EmbeddedConfig{
-		DataDir: dir,
-		Listen:  g.Listen,
-		Demo:    demo && !g.NoDemo,
+		DataDir:  dir,
+		Listen:   g.Listen,
+		Demo:     demo && !g.NoDemo && !g.ReadOnly,
+		ReadOnly: g.ReadOnly,
+
+		AcceptDamage: g.AcceptDamage,
+		// The terminal may be the TUI's: audit errors are not printed.
+		OnRefused: auditRefusal(dir, io.Discard),
 
 		RegistryListen: g.RegistryListen,
 	})

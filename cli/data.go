@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/rewind-log/rewind/backend/scan"
+	"github.com/rewind-log/rewind/replay"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -31,12 +33,23 @@ func (c *ServeCmd) Run(e *runEnv) error {
 	if dir == "" {
 		dir = backend.DefaultDataDir()
 	}
-	emb, err := backend.StartEmbedded(e.ctx, backend.EmbeddedConfig{DataDir: dir, Listen: e.g.Listen, RegistryListen: e.g.RegistryListen, Demo: !e.g.NoDemo})
+	cfg := backend.EmbeddedConfig{DataDir: dir, Listen: e.g.Listen, RegistryListen: e.g.RegistryListen,
+		Demo: !e.g.NoDemo && !e.g.ReadOnly, ReadOnly: e.g.ReadOnly, AcceptDamage: e.g.AcceptDamage}
+	if e.g.ReadOnly {
+		cfg.OnRefused = auditRefusal(dir, e.stderr)
+	}
+	emb, err := backend.StartEmbedded(e.ctx, cfg)
 	if err != nil {
 		return err
 	}
+	if d := emb.Damage(); d != nil {
+		fmt.Fprintf(e.stderr, "rewind: %v (started anyway: --accept-damage)\n", d)
+	}
 	fmt.Fprintf(e.stdout, "listening on %s\n", emb.Addr())
 	fmt.Fprintf(e.stdout, "schema registry on %s\n", emb.RegistryURL())
+	if e.g.ReadOnly {
+		fmt.Fprintln(e.stdout, "read-only: every client's writes are refused (produce, topics, configs, offsets, groups, transactions, schemas); no demo traffic")
+	}
 	fmt.Fprintf(e.stdout, "data dir %s\n", emb.DataDir())
 	// A connected rewind records lag, serve included, so the history is
 	// there when a screen opens.
@@ -59,6 +72,23 @@ func (c *ServeCmd) Run(e *runEnv) error {
 	}
 	fmt.Fprintln(e.stdout, "closed cleanly")
 	return nil
+}
+
+// auditRefusal writes each write the read-only log refused to the audit
+// trail, like a guard refusal (the client is not known: any Kafka client
+// may have sent it).
+func auditRefusal(dir string, stderr io.Writer) func(backend.Refusal) {
+	return func(r backend.Refusal) {
+		en := &replay.AuditEntry{Time: time.Now().UTC(), Actor: "a client of rewind serve --read-only", Cluster: "embedded",
+			Kind: replay.AuditWriteRefused, Group: r.Group, Partitions: []replay.AuditPartition{},
+			Result: "refused: " + r.What() + ": the embedded log is served read-only (rewind serve --read-only)"}
+		if len(r.Topics) > 0 {
+			en.Topic = strings.Join(r.Topics, ",")
+		}
+		if err := replay.AppendAudit(dir, en); err != nil {
+			fmt.Fprintf(stderr, "rewind: %v\n", err)
+		}
+	}
 }
 
 // TopicsCmd lists topics.

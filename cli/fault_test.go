@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/internal/testkit"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -475,23 +477,23 @@ func timedRun(t *testing.T, args ...string) (time.Duration, int, string) {
 func TestFaultPublish(t *testing.T) {
 	r := faultRand(t)
 	s := startFaultServe(t)
-	faultTopic(t, s.addr, 1500)
+	faultTopic(t, s.addr, 6000)
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "keys.yaml")
-	// 1500 keys: a publish of 1500 upserts, long enough to be hit.
+	// 6000 keys: a publish of 6000 upserts, long enough to be hit.
 	if err := os.WriteFile(spec, []byte("name: keys\ntopic: f\nkey: value.n\naggregate: count\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	base := []string{"-b", s.addr, "--data-dir", dir}
 	cmdArgs := func(a ...string) []string { return append(append([]string{}, base...), a...) }
 	faulted := func(a ...string) []string { return append(cmdArgs(faultFlags...), a...) }
-	if code, out, errb := runCLI(cmdArgs("project", "run", spec, "--name", "keys")...); code != 0 || !strings.Contains(out, "1500 rows") {
+	if code, out, errb := runCLI(cmdArgs("project", "run", spec, "--name", "keys")...); code != 0 || !strings.Contains(out, "6000 rows") {
 		t.Fatalf("run: %d %s %s", code, out, errb)
 	}
 	published := func(topic string) bool {
 		t.Helper()
 		_, out, errb := runCLI(cmdArgs("project", "publish", "keys", "--topic", topic)...)
-		if !strings.Contains(out, "would write 0 upserts and 0 tombstones; 1500 keys unchanged") {
+		if !strings.Contains(out, "would write 0 upserts and 0 tombstones; 6000 keys unchanged") {
 			t.Logf("dry run on %s: %s %s", topic, out, errb)
 			return false
 		}
@@ -507,11 +509,27 @@ func TestFaultPublish(t *testing.T) {
 		s.healthy()
 		topic := fmt.Sprintf("pub-%d", i)
 		f := randomFault(r, "freeze", "kill", "kill-norestart", "kill-client")
+		// Half the runs fault at a random time of the clean publish's
+		// duration (mostly start-up), half once the topic exists (the
+		// writes).
 		after := time.Duration(r.Int64N(int64(cleanTook) + 1))
+		onWrite := r.IntN(2) == 0
+		if onWrite {
+			after = time.Duration(r.IntN(100)) * time.Millisecond
+		}
 		trigger, inPlace := make(chan struct{}), make(chan struct{})
-		go func() { time.Sleep(after); close(trigger) }()
+		go func() {
+			if onWrite {
+				waitTopic(s.addr, topic)
+			}
+			time.Sleep(after)
+			close(trigger)
+		}()
 		code, errb := runUnderFault(t, s, f, trigger, inPlace, func(out io.Reader) { _, _ = io.Copy(io.Discard, out) },
 			faulted("project", "publish", "keys", "--topic", topic, "--yes")...)
+		if onWrite {
+			after = -after // logged as "after -Nms": N ms after the topic appeared
+		}
 		t.Logf("run %d: %s after %s: exit %d, stderr %q", i, f, after.Round(time.Millisecond), code, lastLine(errb))
 		s.healthy()
 		if code == 0 {
@@ -531,6 +549,27 @@ func TestFaultPublish(t *testing.T) {
 		tally.resumed++
 	}
 	tally.log(t, "project publish --yes")
+}
+
+// waitTopic returns once topic exists on addr (or after a while: the
+// publish may have failed before creating it).
+func waitTopic(addr, topic string) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.MetadataMinAge(10*time.Millisecond))
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	deadline := time.Now().Add(testkit.WaitTimeout / 4)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		td, err := adm.ListTopics(ctx, topic)
+		cancel()
+		if err == nil && td.Has(topic) && td[topic].Err == nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func lastLine(s string) string {

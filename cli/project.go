@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/outfile"
 	"github.com/rewind-log/rewind/project"
 	"github.com/rewind-log/rewind/ui"
 )
@@ -422,7 +422,7 @@ func cellJSON(v json.RawMessage) string {
 type ProjectPublishCmd struct {
 	ID         string `arg:"" placeholder:"RUNID" predictor:"run"`
 	Topic      string `required:"" placeholder:"TOPIC" help:"Compacted topic to publish to (created compacted when missing)."`
-	Yes        bool   `help:"Write. Without it the plan is printed and nothing is written (exit 1)."`
+	Yes        bool   `help:"Write. Without it the plan is printed and nothing is written (exit 0)."`
 	Partitions int32  `default:"3" help:"Partitions of the topic when it is created."`
 	OutputFlag
 }
@@ -467,8 +467,8 @@ func (c *ProjectPublishCmd) Run(e *runEnv) error {
 		}
 	}
 	if !plan.Written {
+		// A dry run that worked exits 0, like a reset dry run.
 		fmt.Fprintf(e.stderr, "rewind: dry run: nothing written; add --yes to publish\n")
-		return errQuiet
 	}
 	return nil
 }
@@ -483,27 +483,23 @@ type ProjectExportCmd struct {
 // Run exports.
 func (c *ProjectExportCmd) Run(e *runEnv) error {
 	dir := localDataDir(e)
-	if c.File == "-" {
-		_, err := project.Export(e.ctx, dir, c.ID, e.stdout, c.Format)
-		return err
-	}
-	tmp := c.File + ".tmp"
-	f, err := os.Create(tmp)
+	// A regular file is complete or absent; a device or pipe
+	// (/dev/stdout) is written, never replaced; "-" is stdout.
+	f, err := outfile.Create(c.File, e.stdout, true)
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	n, err := project.Export(e.ctx, dir, c.ID, f, c.Format)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, c.File)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("export %s: %w", c.ID, err)
 	}
-	fmt.Fprintf(e.stderr, "exported %d rows of %s to %s (%s)\n", n, c.ID, c.File, c.Format)
+	n, err := project.Export(e.ctx, dir, c.ID, f, c.Format)
+	if err != nil {
+		f.Abort()
+		return fmt.Errorf("export %s: %w", c.ID, err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("export %s: %w", c.ID, err)
+	}
+	if c.File != "-" {
+		fmt.Fprintf(e.stderr, "exported %d rows of %s to %s (%s)\n", n, c.ID, c.File, c.Format)
+	}
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/outfile"
 	"github.com/rewind-log/rewind/replay"
 	"github.com/rewind-log/rewind/ui"
 )
@@ -115,7 +115,7 @@ func (c *ResetCmd) Run(e *runEnv) error {
 	out := planOutput{Plan: p, Guards: guards, DryRun: !c.Execute}
 	wref := p.WindowRefusal()
 	if wref == nil && c.Export != "" {
-		if err := exportPlan(p, c.Export); err != nil {
+		if err := exportPlan(p, c.Export, e.stdout); err != nil {
 			return err
 		}
 		out.Exported = c.Export
@@ -182,12 +182,13 @@ func dataDir(e *runEnv, s *session) string {
 	return backend.DefaultDataDir()
 }
 
-func exportPlan(p *replay.Plan, file string) error {
+func exportPlan(p *replay.Plan, file string, stdout io.Writer) error {
 	var buf bytes.Buffer
 	if err := p.WriteCSV(&buf); err != nil {
 		return err
 	}
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+	// Never over a device or pipe (written directly instead); "-" is stdout.
+	if err := outfile.WriteFile(file, stdout, buf.Bytes()); err != nil {
 		return fmt.Errorf("--export: %w", err)
 	}
 	return nil
@@ -349,7 +350,7 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 	out := planOutput{Plan: p, Guards: p.Guards(nil), DryRun: c.DryRun}
 	wref := p.WindowRefusal()
 	if wref == nil && c.Export != "" {
-		if err := exportPlan(p, c.Export); err != nil {
+		if err := exportPlan(p, c.Export, e.stdout); err != nil {
 			return err
 		}
 		out.Exported = c.Export

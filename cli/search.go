@@ -107,7 +107,7 @@ func (c *ConsumeCmd) runScan(e *runEnv) error {
 
 	out := e.stdout
 	var file *scan.File
-	if c.File != "" {
+	if c.File != "" && c.File != "-" { // "-": stdout
 		if file, err = scan.Create(c.File, true); err != nil {
 			return err
 		}

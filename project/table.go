@@ -42,7 +42,29 @@ func OpenTable(dataDir, id string) (*Table, error) {
 		}
 		return nil, fmt.Errorf("run %q: %w", id, err)
 	}
-	return &Table{Meta: m, st: st, snap: st.db.NewSnapshot()}, nil
+	t := &Table{Meta: m, st: st, snap: st.db.NewSnapshot()}
+	if err := t.checkIntact(dataDir); err != nil {
+		_ = t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkIntact compares the store's checkpoint with the run's metadata,
+// which is written after each checkpoint: a store that holds fewer records
+// than the metadata says were checkpointed lost them (a truncated or
+// corrupt state file that Pebble recovered past). Such a table is never
+// shown, diffed, exported or published as if it were whole.
+func (t *Table) checkIntact(dataDir string) error {
+	s, err := t.Stats()
+	if err != nil {
+		return fmt.Errorf("run %q: the state store %s is damaged (its counters do not read: %v); delete the run and run it again", t.Meta.ID, statePath(dataDir, t.Meta.ID), err)
+	}
+	if p := t.Meta.Progress; p != nil && s.Records < p.Stats.Records {
+		return fmt.Errorf("run %q: the state store %s is damaged: it holds %d of the %d records the run checkpointed (%d of %d rows); delete the run and run it again",
+			t.Meta.ID, statePath(dataDir, t.Meta.ID), s.Records, p.Stats.Records, s.Rows, p.Stats.Rows)
+	}
+	return nil
 }
 
 // Close releases the snapshot and the store.

@@ -28,6 +28,9 @@ const (
 	AuditTopicPartitions = "topic-partitions" // partitions were added
 	AuditDeleteOffsets   = "delete-offsets"   // a group's offsets on one topic were deleted
 	AuditRedriveKind     = "redrive"          // records re-produced from a dead-letter topic
+	// A write the read-only embedded log (rewind serve --read-only)
+	// refused, from any client.
+	AuditWriteRefused = "write-refused"
 )
 
 // Confirmations are the operator's answers to the live-group guards.

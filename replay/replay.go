@@ -119,6 +119,7 @@ const (
 	GuardCaughtUp       = "caught-up"       // cut-over only once caught up
 	GuardState          = "replay-state"    // replay lifecycle (promoted, copied ...)
 	GuardCluster        = "cluster"         // replay belongs to another cluster
+	GuardConcurrent     = "one-writer"      // another rewind is changing the group's offsets
 )
 
 // Refusal is a guard saying no. Details explain it per partition or

@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/decode"
+	"github.com/rewind-log/rewind/internal/outfile"
 )
 
 // Format is an export format.
@@ -186,67 +186,23 @@ func headersJSON(hs []kgo.RecordHeader) string {
 	return string(append(b, ']'))
 }
 
-// File is an export file written under a temporary name and renamed into
-// place by Commit, so the named file is either complete or absent: a
-// failed or cancelled export never leaves a partial file that looks done.
+// File is an export file (internal/outfile): a regular file is written
+// under a temporary name and renamed into place by Commit, so the named
+// file is either complete or absent; a device, pipe or FIFO (/dev/stdout)
+// is written directly and never replaced.
 type File struct {
-	*os.File
-	path string
-	done bool
+	*outfile.File
 }
 
 // Create starts an export to path. Without overwrite an existing file
-// is refused.
+// is refused. "-" (stdout) is the caller's: it needs no file.
 func Create(path string, overwrite bool) (*File, error) {
-	if path == "" {
+	if path == "" || path == "-" {
 		return nil, fmt.Errorf("export: no file name")
 	}
-	if !overwrite {
-		if _, err := os.Lstat(path); err == nil {
-			return nil, fmt.Errorf("%s exists: choose another name", path)
-		}
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
+	f, err := outfile.Create(path, nil, overwrite)
 	if err != nil {
 		return nil, fmt.Errorf("export to %s: %w", path, err)
 	}
-	return &File{File: f, path: path}, nil
-}
-
-// Path is the file's final name.
-func (f *File) Path() string { return f.path }
-
-// Commit syncs the file and moves it to its name.
-func (f *File) Commit() error {
-	if f.done {
-		return nil
-	}
-	f.done = true
-	if err := f.Sync(); err != nil {
-		f.abort()
-		return fmt.Errorf("export to %s: %w", f.path, err)
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("export to %s: %w", f.path, err)
-	}
-	if err := os.Rename(f.Name(), f.path); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("export to %s: %w", f.path, err)
-	}
-	return nil
-}
-
-// Abort removes the temporary file (after Commit it does nothing).
-func (f *File) Abort() {
-	if !f.done {
-		f.done = true
-		f.abort()
-	}
-}
-
-func (f *File) abort() {
-	_ = f.Close()
-	_ = os.Remove(f.Name())
+	return &File{File: f}, nil
 }
