@@ -57,6 +57,11 @@ type EmbeddedConfig struct {
 	// the schema registry refuses changes, and there is no demo world,
 	// traffic or demo consumers. rewind's own retention still runs.
 	ReadOnly bool
+	// Sync fsyncs every produced batch before acknowledging it (kfake
+	// SyncWrites). Without it a batch is on disk only at a segment roll or
+	// close: a power loss (not a crash of the process) can lose
+	// acknowledged records.
+	Sync bool
 	// AcceptDamage starts on a data dir whose log cannot be read whole
 	// (datadir_check.go), dropping the unreadable records, instead of
 	// refusing; the damage is still reported through Log and Damage().
@@ -223,14 +228,18 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	// loads makes the GC collect as it goes; FreeOSMemory hands what is left
 	// back to the OS (a 1.2 GB log held 1.2 GB after start without this).
 	prevLimit := debug.SetMemoryLimit(startupMemoryLimit)
-	kf, err := kfake.NewCluster(
+	kopts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
 		kfake.ListenFn(listen),
 		kfake.DataDir(filepath.Join(dir, "log")),
 		kfake.WithLogger(kfLog),
 		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": brokerNeverTick}),
-	)
+	}
+	if cfg.Sync {
+		kopts = append(kopts, kfake.SyncWrites())
+	}
+	kf, err := kfake.NewCluster(kopts...)
 	debug.SetMemoryLimit(prevLimit)
 	debug.FreeOSMemory()
 	if err != nil {
