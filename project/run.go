@@ -227,7 +227,7 @@ func ListRuns(dataDir string) ([]*Meta, error) {
 	}
 	var out []*Meta
 	for _, e := range ents {
-		if !e.IsDir() {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") { // .ID.new-*: a run being created
 			continue
 		}
 		m, err := LoadMeta(dataDir, e.Name())
@@ -246,11 +246,15 @@ func ListRuns(dataDir string) ([]*Meta, error) {
 }
 
 func saveMeta(dataDir string, m *Meta) error {
+	return writeMetaFile(metaPath(dataDir, m.ID), m)
+}
+
+// writeMetaFile writes m to path atomically (temp, fsync, rename).
+func writeMetaFile(path string, m *Meta) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	path := metaPath(dataDir, m.ID)
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -397,22 +401,52 @@ func Start(ctx context.Context, cl *backend.Cluster, c *Compiled, o Options) (*M
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(RunDir(o.DataDir, m.ID)); err == nil {
-		return nil, fmt.Errorf("projection run %q already exists in %s (resume it, or choose another --name)", m.ID, RunsDir(o.DataDir))
-	}
-	if err := os.MkdirAll(RunDir(o.DataDir, m.ID), 0o755); err != nil {
-		return nil, fmt.Errorf("create run %q: %w", m.ID, err)
-	}
-	if err := os.WriteFile(filepath.Join(RunDir(o.DataDir, m.ID), "spec.yaml"), []byte(c.Spec.Source), 0o644); err != nil {
-		return nil, fmt.Errorf("create run %q: %w", m.ID, err)
-	}
 	// Not "running" until execute holds the state store: a run.json that
 	// says running with nobody holding the store reads as interrupted.
 	m.Status = StatusStopped
-	if err := saveMeta(o.DataDir, m); err != nil {
+	if err := createRunDir(o.DataDir, m, c.Spec.Source); err != nil {
 		return nil, err
 	}
 	return execute(ctx, cl, c, m, o)
+}
+
+// createRunDir creates the run's directory with its spec copy and
+// metadata at once: they are written in a temporary directory renamed
+// into place, so a process killed at any point leaves either no run or a
+// run that list, show and resume know. A run directory without metadata
+// (left by an earlier version killed at this step) never ran: it is
+// replaced.
+func createRunDir(dataDir string, m *Meta, spec string) error {
+	dir := RunDir(dataDir, m.ID)
+	if _, err := os.Stat(metaPath(dataDir, m.ID)); err == nil {
+		return fmt.Errorf("projection run %q already exists in %s (resume it: rewind project resume %s, or choose another --name)", m.ID, RunsDir(dataDir), m.ID)
+	}
+	if err := os.MkdirAll(RunsDir(dataDir), 0o755); err != nil {
+		return fmt.Errorf("create run %q: %w", m.ID, err)
+	}
+	tmp, err := os.MkdirTemp(RunsDir(dataDir), "."+m.ID+".new-")
+	if err != nil {
+		return fmt.Errorf("create run %q: %w", m.ID, err)
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; left only on failure
+	if err := os.WriteFile(filepath.Join(tmp, "spec.yaml"), []byte(spec), 0o644); err != nil {
+		return fmt.Errorf("create run %q: %w", m.ID, err)
+	}
+	if err := writeMetaFile(filepath.Join(tmp, "run.json"), m); err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("create run %q: removing a half-created run directory: %w", m.ID, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(metaPath(dataDir, m.ID)); serr == nil {
+			return fmt.Errorf("projection run %q already exists in %s (resume it: rewind project resume %s, or choose another --name)", m.ID, RunsDir(dataDir), m.ID)
+		}
+		return fmt.Errorf("create run %q: %w", m.ID, err)
+	}
+	return nil
 }
 
 // LoadRunSpec compiles the copy of the spec a run was started with.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,5 +46,36 @@ func TestRunStatusWhileWritten(t *testing.T) {
 	_ = cmd.Wait()
 	if m, _ = LoadMeta(w.dir, "killed"); m.Status != StatusInterrupted {
 		t.Fatalf("after kill -9: %s", m.Status)
+	}
+}
+
+// A run killed while it was being created (its directory there, no
+// metadata yet) used to be neither shown nor resumable nor restartable
+// ("already exists ... resume it" while show said "no such run"). Creation
+// is atomic now, and such a leftover from before is replaced by a new run.
+func TestRunKilledDuringCreation(t *testing.T) {
+	w := newWorld(t)
+	w.topic("orders", 3, nil)
+	w.orders(30)
+	if err := os.MkdirAll(RunDir(w.dir, "r"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(RunDir(w.dir, "r"), "spec.yaml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A creation in progress elsewhere is not listed.
+	if err := os.MkdirAll(filepath.Join(RunsDir(w.dir), ".q.new-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := w.run("name: n\ntopic: orders\naggregate: count\n", "r", Options{})
+	if m.Status != StatusDone {
+		t.Fatalf("status %s", m.Status)
+	}
+	runs, err := ListRuns(w.dir)
+	if err != nil || len(runs) != 1 || runs[0].ID != "r" {
+		t.Fatalf("list: %v %v", runs, err)
+	}
+	if ents, _ := os.ReadDir(RunsDir(w.dir)); len(ents) != 2 {
+		t.Fatalf("runs dir: %v", ents)
 	}
 }

@@ -202,7 +202,7 @@ func Create(path string, overwrite bool) (*File, error) {
 	}
 	f, err := outfile.Create(path, nil, overwrite)
 	if err != nil {
-		return nil, fmt.Errorf("export to %s: %w", path, err)
+		return nil, err // names the path ("x.csv exists: choose another name")
 	}
 	return &File{File: f}, nil
 }
