@@ -7,6 +7,7 @@ import "github.com/rewind-log/rewind/ui"
 func Commands(env *Env) []ui.Command {
 	return []ui.Command{
 		{Name: "topics", Desc: "list topics", Open: func() ui.Screen { return NewTopics(env) }},
+		{Name: "brokers", Desc: "brokers: controller, partitions led, log dirs", Open: func() ui.Screen { return NewBrokers(env) }},
 		{Name: "groups", Desc: "consumer groups: lag and health", Open: func() ui.Screen { return NewGroups(env, "") }},
 		{Name: "projections", Desc: "projection runs: progress, side-by-side diff", Open: func() ui.Screen { return NewProjections(env) }},
 		{Name: "audit", Desc: "audit trail of offset changes", Open: func() ui.Screen { return NewAudit(env, env.DataDir) }},
