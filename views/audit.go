@@ -34,8 +34,9 @@ func NewAudit(env *Env, dataDir string) ui.Screen {
 			Columns: func(int) []ui.Column {
 				return []ui.Column{
 					{Title: "TIME", Width: 19},
-					{Title: "KIND", Width: 13},
+					{Title: "KIND", Width: 16},
 					{Title: "GROUP", MinWidth: 10, Flex: 2},
+					{Title: "TOPIC", MinWidth: 8, Flex: 2},
 					{Title: "SCENARIO", MinWidth: 10, Flex: 2},
 					{Title: "PARTIAL", Width: 7},
 					{Title: "ACTOR", MinWidth: 8, Flex: 1},
@@ -46,6 +47,7 @@ func NewAudit(env *Env, dataDir string) ui.Screen {
 			Empty: func(string) string { return "no changes audited yet" },
 		},
 		Loading:      "loading the audit trail…",
+		Keys:         s.keys,
 		Summary:      s.summary,
 		Detail:       s.detail,
 		DetailHeight: func(h int) int { return min(8, max(0, h/3)) },
@@ -57,7 +59,22 @@ func (s *auditScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.Lis
 
 func (s *auditScreen) Title() string { return "audit" }
 
-func (s *auditScreen) Help() []key.Binding { return append(ui.TableKeys(), ui.Keys.Refresh) }
+var keyAuditOpen = binding([]string{"enter"}, "enter", "the entry: every field")
+
+func (s *auditScreen) Help() []key.Binding {
+	return append([]key.Binding{keyAuditOpen, ui.Keys.Refresh}, ui.TableKeys()...)
+}
+
+func (s *auditScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if !key.Matches(msg, keyAuditOpen) {
+		return nil, false
+	}
+	rows := s.Rows()
+	if i := s.Table().Cursor(); i >= 0 && i < len(rows) {
+		return ui.Push(NewAuditEntry(s.env, slices.Clone(rows), i)), true
+	}
+	return nil, true
+}
 
 func auditCells(e replay.AuditEntry) []string {
 	partial := ""
@@ -68,12 +85,12 @@ func auditCells(e replay.AuditEntry) []string {
 	if e.Mode != "" {
 		kind += " " + e.Mode
 	}
-	return []string{e.Time.Local().Format("2006-01-02 15:04:05"), kind, ui.Sanitize(e.Group), ui.Sanitize(e.Scenario),
+	return []string{e.Time.Local().Format("2006-01-02 15:04:05"), kind, ui.Sanitize(e.Group), ui.Sanitize(e.Topic), ui.Sanitize(e.Scenario),
 		partial, ui.Sanitize(e.Actor), ui.Sanitize(e.Result)}
 }
 
 func (s *auditScreen) summary() string {
-	return s.env.Theme.Muted.Render(fmt.Sprintf(" %d change(s) in %s", len(s.Items()), ui.Sanitize(s.dir+"/"+replay.AuditFile)))
+	return s.env.Theme.Muted.Render(fmt.Sprintf(" %s in %s · enter: every field", plural(len(s.Items()), "change"), ui.Sanitize(s.dir+"/"+replay.AuditFile)))
 }
 
 // detail is the selected entry: its confirmations and every partition,

@@ -10,7 +10,7 @@ func Commands(env *Env) []ui.Command {
 		{Name: "brokers", Desc: "brokers: controller, partitions led, log dirs", Open: func() ui.Screen { return NewBrokers(env) }},
 		{Name: "groups", Desc: "consumer groups: lag and health", Open: func() ui.Screen { return NewGroups(env, "") }},
 		{Name: "projections", Desc: "projection runs: progress, side-by-side diff", Open: func() ui.Screen { return NewProjections(env) }},
-		{Name: "audit", Desc: "audit trail of offset changes", Open: func() ui.Screen { return NewAudit(env, env.DataDir) }},
+		{Name: "audit", Desc: "audit trail: every write and refusal", Open: func() ui.Screen { return NewAudit(env, env.DataDir) }},
 		{Name: "contexts", Desc: "clusters of config.yaml: switch to another", Open: func() ui.Screen { return NewContexts(env) }},
 		{Name: "replays", Desc: "isolated replay groups: follow one side by side", Open: func() ui.Screen { return NewReplays(env, env.DataDir) }},
 	}

@@ -23,6 +23,8 @@ var (
 	keyGroupChart = binding([]string{"c"}, "c", "show/hide lag chart")
 	keyGroupReset = binding([]string{"x"}, "x", "reprocess: replay group or guarded reset")
 	keyGroupLost  = binding([]string{"L"}, "LOST", "committed offset below log start: records deleted before read")
+	keyGroupDel   = binding([]string{"D"}, "D", "delete the group (only when empty; type its name)")
+	keyGroupDelOf = binding([]string{"O"}, "O", "delete its offsets on the selected topic")
 )
 
 // Partition table columns.
@@ -141,7 +143,7 @@ func (s *groupScreen) Title() string { return s.group }
 
 func (s *groupScreen) Help() []key.Binding {
 	return []key.Binding{keyGroupFocus, keyGroupEnter, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.parts.SortKeys(),
-		keyLagPause, keyGroupChart, keyGroupReset, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
+		keyLagPause, keyGroupChart, keyGroupReset, keyGroupDel, keyGroupDelOf, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
 		ui.Keys.Top, ui.Keys.Bottom, keyLagEstim, keyGroupLost}
 }
 
@@ -289,6 +291,14 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return func() tea.Msg { return ui.ErrMsg{Err: err} }
 		}
 		return ui.Push(NewReset(s.env, s.env.DataDir, s.group))
+	case key.Matches(msg, keyGroupDel):
+		return ui.Push(NewGroupDelete(s.env, s.group))
+	case key.Matches(msg, keyGroupDelOf):
+		topic := ""
+		if p, ok := s.parts.Selected(); ok {
+			topic = p.Topic
+		}
+		return ui.Push(NewGroupOffsetsDelete(s.env, s.group, topic))
 	default:
 		if s.focusMembers && s.members.HandleKey(msg) {
 			return nil

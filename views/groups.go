@@ -48,7 +48,10 @@ var (
 )
 
 // Groups screen keys.
-var keyGroupsOpen = binding([]string{"enter"}, "enter", "group lag")
+var (
+	keyGroupsOpen   = binding([]string{"enter"}, "enter", "group lag")
+	keyGroupsDelete = binding([]string{"D"}, "D", "delete the group (only when empty; type its name)")
+)
 
 // Sortable columns of the groups list, in display order.
 const (
@@ -148,7 +151,7 @@ func (s *groupsScreen) Title() string {
 }
 
 func (s *groupsScreen) Help() []key.Binding {
-	return []key.Binding{keyGroupsOpen, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), keyLagPause,
+	return []key.Binding{keyGroupsOpen, keyGroupsDelete, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), keyLagPause,
 		ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Top, ui.Keys.Bottom, keyLagEstim}
 }
 
@@ -181,6 +184,11 @@ func (s *groupsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keyGroupsOpen):
 		if g, ok := s.Selected(); ok {
 			return ui.Push(NewGroup(s.env, g.Group, WithRefresh(s.refresh))), true
+		}
+		return nil, true
+	case key.Matches(msg, keyGroupsDelete):
+		if g, ok := s.Selected(); ok {
+			return ui.Push(NewGroupDelete(s.env, g.Group)), true
 		}
 		return nil, true
 	case key.Matches(msg, keyLagPause):

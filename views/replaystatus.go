@@ -17,7 +17,11 @@ import (
 // The replay status screen: a replay beside its live group, polled until
 // it catches up (the reprocess flow opens it; so does :replays).
 
-var keyReplayRefresh = binding([]string{"ctrl+r"}, "ctrl+r", "refresh now")
+var (
+	keyReplayRefresh = binding([]string{"ctrl+r"}, "ctrl+r", "refresh now")
+	keyReplayCutover = binding([]string{"C"}, "C", "cut over (copy or keep)")
+	keyReplayDelete  = binding([]string{"D"}, "D", "delete the replay group")
+)
 
 // replayPollEvery is the status poll period of the replay screen.
 var replayPollEvery = time.Second
@@ -68,7 +72,7 @@ func NewReplayStatus(env *Env, dataDir, name string) ui.Screen {
 func (s *replayStatusScreen) Title() string { return s.name }
 
 func (s *replayStatusScreen) Help() []key.Binding {
-	return append([]key.Binding{keyReplayRefresh}, ui.TableKeys()...)
+	return append([]key.Binding{keyReplayCutover, keyReplayDelete, keyReplayRefresh}, ui.TableKeys()...)
 }
 
 // Close stops the poll timer.
@@ -105,6 +109,12 @@ func (s *replayStatusScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		s.table.HandleMouse(msg)
 	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, keyReplayCutover):
+			return s, ui.Push(NewReplayCutover(s.env, s.dir, s.name))
+		case key.Matches(msg, keyReplayDelete):
+			return s, ui.Push(NewReplayDelete(s.env, s.dir, s.name))
+		}
 		s.table.HandleKey(msg)
 	}
 	return s, nil
@@ -179,8 +189,8 @@ func (s *replayStatusScreen) View() string {
 	case st.State != replay.StateRunning:
 		lines = append(lines, th.Muted.Render("cut over ("+st.State+")"))
 	case st.CaughtUp:
-		lines = append(lines, th.OK.Render(fmt.Sprintf("✓ CAUGHT UP (since %s) — cut over: rewind replay cutover %s --mode copy|keep",
-			s.caught.Local().Format("15:04:05"), ui.Sanitize(r.Name))))
+		lines = append(lines, th.OK.Render(fmt.Sprintf("✓ CAUGHT UP (since %s) — C: cut over (copy or keep) · D: delete the replay group",
+			s.caught.Local().Format("15:04:05"))))
 	case st.ReplayMembers == 0:
 		lines = append(lines, th.Warn.Render("waiting: no consumer on the replay group yet — run your application with group.id="+ui.Sanitize(r.Name)))
 	default:

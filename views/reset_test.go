@@ -78,7 +78,7 @@ func TestResetScreenReplayFlow(t *testing.T) {
 
 	// A second instance of the application runs on the replay group.
 	joinAndCommit(t, env, rs[0].Name, "orders", 2, 30)
-	h.waitText(t, "50/50", "100.0%", "✓ CAUGHT UP", "rewind replay cutover "+rs[0].Name)
+	h.waitText(t, "50/50", "100.0%", "✓ CAUGHT UP", "C: cut over (copy or keep)")
 	es, _ := replay.ReadAudit(dir)
 	if len(es) != 1 || es[0].Kind != replay.AuditReplayCreate || es[0].Result != "ok" {
 		t.Fatalf("audit: %+v", es)
@@ -125,7 +125,10 @@ func TestResetScreenGuards(t *testing.T) {
 	backspace(h, 1)
 	h.typeText("g")
 	h.keys("enter")
-	h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s) (PARTIAL")
+	done := h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s) (PARTIAL", "WRITTEN: this plan was applied")
+	if strings.Contains(done, "nothing written yet") {
+		t.Fatalf("still a dry run after the write:\n%s", done)
+	}
 	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 5, 1: 10}}) {
 		t.Fatalf("offsets: %v", got)
 	}
@@ -136,7 +139,7 @@ func TestResetScreenGuards(t *testing.T) {
 
 	// The audit screen shows it.
 	a := startApp(t, env, NewAudit(env, dir), 120, 24)
-	a.waitText(t, "1 change(s)", "reset", "to-offset 5", "PARTIAL", "ok", "orders/0  20 → 5", "orders/1  20 → 10", "idempotent no")
+	a.waitText(t, "1 change in", "reset", "to-offset 5", "PARTIAL", "ok", "orders/0  20 → 5", "orders/1  20 → 10", "idempotent no")
 }
 
 // An active group is refused in the TUI with its state and member count.

@@ -167,11 +167,16 @@ func (s *resetScreen) viewPlan() string {
 			ui.Sanitize(p.ScenarioText), ui.Sanitize(p.GroupState), p.GroupMembers)
 	}
 	lines := []string{th.Title.Render(ui.FitLine(head, s.w))}
+	// The state line: a dry run until the write, then "written".
+	state := th.Muted.Render("a dry run: nothing written yet")
+	if s.step == stepDone {
+		state = th.OK.Render("WRITTEN: this plan was applied (audited)")
+	}
 	if p.Partial {
-		lines = append(lines, th.Warn.Render(fmt.Sprintf("PARTIAL: %d partition(s) replay only what retention left", len(p.Expired()))))
+		lines = append(lines, th.Warn.Render(fmt.Sprintf("PARTIAL: %d partition(s) replay only what retention left · ", len(p.Expired())))+state)
 	} else {
-		lines = append(lines, th.Muted.Render(fmt.Sprintf("re-read %s · skip %s · to read %s records · a dry run: nothing written yet",
-			ui.FormatCount(p.Reread), ui.FormatCount(p.Skip), ui.FormatCount(p.Window))))
+		lines = append(lines, th.Muted.Render(fmt.Sprintf("re-read %s · skip %s · to read %s records · ",
+			ui.FormatCount(p.Reread), ui.FormatCount(p.Skip), ui.FormatCount(p.Window)))+state)
 	}
 	s.table.SetSize(s.w, max(3, s.tableHeight()))
 	lines = append(lines, strings.Split(s.table.View(), "\n")...)

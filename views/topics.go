@@ -19,6 +19,10 @@ var (
 	keyTopicsRecords  = binding([]string{"r"}, "r", "records (all partitions)")
 	keyTopicsInternal = binding([]string{"i"}, "i", "internal topics")
 	keyTopicsGroups   = binding([]string{"c"}, "c", "consumers of topic")
+	keyTopicsCreate   = binding([]string{"n"}, "n", "new topic")
+	keyTopicsDelete   = binding([]string{"D"}, "D", "delete topic (type its name)")
+	keyTopicsConfig   = binding([]string{"C"}, "C", "configuration (set, remove)")
+	keyTopicsAddParts = binding([]string{"P", "+"}, "P/+", "add partitions")
 )
 
 // topicCols are the columns, in display order.
@@ -77,9 +81,9 @@ func (s *topicsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.Li
 func (s *topicsScreen) Title() string { return "topics" }
 
 func (s *topicsScreen) Help() []key.Binding {
-	return []key.Binding{keyTopicsOpen, keyTopicsRecords, keyTopicsGroups, ui.Keys.Filter, keyTopicsInternal,
-		ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp,
-		ui.Keys.PageDown, ui.Keys.Top, ui.Keys.Bottom, ui.Keys.Refresh}
+	return []key.Binding{keyTopicsOpen, keyTopicsRecords, keyTopicsGroups, keyTopicsConfig, keyTopicsCreate, keyTopicsAddParts,
+		keyTopicsDelete, ui.Keys.Filter, keyTopicsInternal,
+		ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), ui.Keys.Up, ui.Keys.Down}
 }
 
 func (s *topicsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
@@ -96,6 +100,20 @@ func (s *topicsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keyTopicsGroups):
 		if ok {
 			return ui.Push(NewGroups(s.env, t.Name)), true
+		}
+	case key.Matches(msg, keyTopicsCreate):
+		return ui.Push(NewTopicCreate(s.env)), true
+	case key.Matches(msg, keyTopicsDelete):
+		if ok {
+			return ui.Push(NewTopicDelete(s.env, t.Name)), true
+		}
+	case key.Matches(msg, keyTopicsConfig):
+		if ok {
+			return ui.Push(NewTopicConfig(s.env, t.Name)), true
+		}
+	case key.Matches(msg, keyTopicsAddParts):
+		if ok {
+			return ui.Push(NewAddPartitions(s.env, t.Name, t.Partitions)), true
 		}
 	case key.Matches(msg, keyTopicsInternal):
 		s.internal = !s.internal
@@ -147,7 +165,7 @@ func (s *topicsScreen) summary() string {
 			hidden++
 		}
 	}
-	parts := []string{fmt.Sprintf(" %d topics", len(s.Rows()))}
+	parts := []string{" " + plural(len(s.Rows()), "topic")}
 	if f := s.FilterLabel(); f != "" {
 		parts = append(parts, f)
 	}

@@ -1,0 +1,404 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rewind-log/rewind/replay"
+	"github.com/rewind-log/rewind/ui"
+)
+
+// An action screen walks one write to the cluster the same way for every
+// admin flow (create or delete a topic, alter its configs, add partitions,
+// delete a group or its offsets, cut over or delete a replay):
+//
+//  1. under read-only (flag or context) it refuses before asking anything,
+//     with Cluster.CheckWrite's reason;
+//  2. it asks its fields one by one (each validated as typed);
+//  3. it makes a preview off the event loop (nothing written yet);
+//  4. it asks for the confirmation: the name typed again where the action
+//     destroys something, "yes" otherwise;
+//  5. it runs the write (package admin or replay: guards, re-check, audit)
+//     and its state line says "written" or why not.
+//
+// The flows themselves are small actionSpecs (topicadmin.go, groupadmin.go).
+
+// actionField is one question of a flow.
+type actionField struct {
+	Label       string // "partitions:"
+	Placeholder string // shown while empty; Default when empty and Default is set
+	// Default is the answer when nothing is typed; Prefill is the text
+	// the prompt opens with (the current value, to edit).
+	Default  string
+	Prefill  string
+	Validate func(string) error
+	// Skip, when set, leaves the field out given the answers before it
+	// (the idempotency question of a copy cut-over only).
+	Skip func(vals []string) bool
+}
+
+// actionPlan is what a preview found: lines to show, warnings, and the
+// flow's own data for the write. Block, when set, is why nothing can be
+// done (the group is not empty): shown as a refusal, no confirmation.
+type actionPlan struct {
+	Lines []string
+	Warn  []string
+	Block string
+	Data  any
+}
+
+// actionSpec is one flow.
+type actionSpec struct {
+	Title string   // breadcrumb: "create topic"
+	Head  string   // first line: what is acted on
+	Notes []string // warnings shown from the first step
+	// Fields are asked in order; vals[i] is the answer to Fields[i].
+	Fields []actionField
+	// Preview runs after the last field, off the event loop (nil: the
+	// answers are the preview).
+	Preview func(ctx context.Context, vals []string) (actionPlan, error)
+	// Confirm is what the operator types to confirm: the name of what is
+	// destroyed, or "" for a yes.
+	Confirm func(vals []string, p actionPlan) string
+	// Execute writes and returns the state line's text ("topic x was
+	// created"); the audit entry, when there is one, is named after it.
+	Execute func(ctx context.Context, vals []string, p actionPlan, typed string) (string, *replay.AuditEntry, error)
+	// Done, when set, is run after a successful write (open the new topic).
+	Done func(vals []string) tea.Cmd
+}
+
+type actionStep int
+
+const (
+	actRefused actionStep = iota // read-only: nothing asked
+	actAsk                       // a field prompt is open
+	actPreviewing
+	actConfirm // the confirmation prompt is open
+	actRunning
+	actWritten
+	actFailed // the preview or the write failed, or the plan blocks
+)
+
+type actionPreviewMsg struct {
+	plan actionPlan
+	err  error
+}
+
+type actionDoneMsg struct {
+	text  string
+	entry *replay.AuditEntry
+	err   error
+}
+
+var (
+	keyActionRetry = binding([]string{"enter"}, "enter", "preview again")
+	keyActionEdit  = binding([]string{"e"}, "e", "change the answers")
+)
+
+type actionScreen struct {
+	env    *Env
+	spec   actionSpec
+	step   actionStep
+	field  int
+	vals   []string
+	plan   actionPlan
+	prompt ui.Prompt
+	spin   spinner.Model
+	state  string // the state line: refusal, error or result
+	w, h   int
+}
+
+func newAction(env *Env, spec actionSpec) *actionScreen {
+	s := &actionScreen{env: env, spec: spec, prompt: ui.NewPrompt(env.Theme), spin: newSpinner(env),
+		vals: make([]string, len(spec.Fields))}
+	for i, f := range spec.Fields {
+		s.vals[i] = f.Prefill
+	}
+	if err := env.Cluster.CheckWrite(); err != nil {
+		s.step, s.state = actRefused, "✗ "+refusal(err)+" — nothing can be written from here"
+		return s
+	}
+	s.start()
+	return s
+}
+
+// start asks the first field (or previews at once).
+func (s *actionScreen) start() {
+	s.field = 0
+	s.state = ""
+	if len(s.spec.Fields) == 0 {
+		s.step = actPreviewing
+		return
+	}
+	s.ask()
+}
+
+func (s *actionScreen) ask() {
+	f := s.spec.Fields[s.field]
+	s.step = actAsk
+	s.prompt.Validate = func(v string) error {
+		if v == "" && f.Default != "" {
+			v = f.Default
+		}
+		if f.Validate != nil {
+			return f.Validate(v)
+		}
+		return nil
+	}
+	ph := f.Placeholder
+	if ph == "" && f.Default != "" {
+		ph = f.Default
+	}
+	s.prompt.OpenWith(f.Label, ph, s.vals[s.field])
+	s.prompt.SetWidth(s.w)
+}
+
+func (s *actionScreen) Init() tea.Cmd {
+	if s.step == actPreviewing {
+		return s.preview()
+	}
+	return nil
+}
+
+func (s *actionScreen) Title() string { return s.spec.Title }
+
+func (s *actionScreen) Help() []key.Binding {
+	switch s.step {
+	case actFailed:
+		return []key.Binding{keyActionRetry, keyActionEdit}
+	}
+	return nil // a prompt owns the keys; its line says enter/esc
+}
+
+func (s *actionScreen) CapturingInput() bool { return s.prompt.Active() }
+
+func (s *actionScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.prompt.SetWidth(w)
+}
+
+func (s *actionScreen) preview() tea.Cmd {
+	s.step, s.state, s.plan = actPreviewing, "", actionPlan{}
+	vals := append([]string(nil), s.vals...)
+	if s.spec.Preview == nil {
+		return func() tea.Msg { return actionPreviewMsg{} }
+	}
+	pf := s.spec.Preview
+	return tea.Batch(s.spin.Tick, func() tea.Msg {
+		p, err := pf(context.Background(), vals)
+		return actionPreviewMsg{plan: p, err: err}
+	})
+}
+
+func (s *actionScreen) confirm() {
+	want := ""
+	if s.spec.Confirm != nil {
+		want = s.spec.Confirm(s.vals, s.plan)
+	}
+	s.step = actConfirm
+	label, ph := "write it? type yes:", "yes"
+	s.prompt.Validate = func(v string) error {
+		if strings.TrimSpace(v) != "yes" {
+			return fmt.Errorf("type yes to write (esc: cancel)")
+		}
+		return nil
+	}
+	if want != "" {
+		label, ph = fmt.Sprintf("type %s to confirm:", ui.Sanitize(want)), want
+		s.prompt.Validate = func(v string) error {
+			if v != want {
+				return fmt.Errorf("does not match %q (esc: cancel)", ui.Sanitize(want))
+			}
+			return nil
+		}
+	}
+	s.prompt.OpenWith(label, ph, "")
+	s.prompt.SetWidth(s.w)
+}
+
+func (s *actionScreen) execute(typed string) tea.Cmd {
+	s.step, s.state = actRunning, ""
+	vals, p, ex := append([]string(nil), s.vals...), s.plan, s.spec.Execute
+	return tea.Batch(s.spin.Tick, func() tea.Msg {
+		text, en, err := ex(context.Background(), vals, p, typed)
+		return actionDoneMsg{text: text, entry: en, err: err}
+	})
+}
+
+func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case actionPreviewMsg:
+		if msg.err != nil {
+			s.step, s.state = actFailed, "✗ "+ui.ErrText(msg.err)
+			return s, nil
+		}
+		s.plan = msg.plan
+		if msg.plan.Block != "" {
+			s.step, s.state = actFailed, "✗ refused: "+ui.Sanitize(msg.plan.Block)
+			return s, nil
+		}
+		s.confirm()
+		return s, nil
+	case actionDoneMsg:
+		if msg.err != nil {
+			s.step, s.state = actFailed, "✗ "+ui.ErrText(msg.err)+" — nothing was written"
+			if msg.entry != nil && msg.entry.OK() {
+				s.step, s.state = actWritten, "written, but: "+ui.ErrText(msg.err)
+			}
+			return s, nil
+		}
+		s.step, s.state = actWritten, "✓ written: "+ui.Sanitize(msg.text)
+		if msg.entry != nil {
+			s.state += " · audited in " + replay.AuditFile
+		}
+		if s.spec.Done != nil {
+			return s, s.spec.Done(s.vals)
+		}
+		return s, nil
+	case spinner.TickMsg:
+		if s.step != actPreviewing && s.step != actRunning {
+			return s, nil
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return s, cmd
+	case tea.PasteMsg:
+		if s.prompt.Active() {
+			s.prompt.Update(msg)
+		}
+		return s, nil
+	case tea.KeyPressMsg:
+		if s.prompt.Active() {
+			ev, cmd := s.prompt.Update(msg)
+			switch ev {
+			case ui.PromptSubmitted:
+				return s, tea.Batch(cmd, s.answered(s.prompt.Value()))
+			case ui.PromptCancelled:
+				return s, tea.Batch(cmd, ui.Pop()) // esc leaves the flow: nothing was written
+			}
+			return s, cmd
+		}
+		if s.step == actFailed {
+			switch {
+			case key.Matches(msg, keyActionRetry):
+				return s, s.preview()
+			case key.Matches(msg, keyActionEdit) && len(s.spec.Fields) > 0:
+				s.start()
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *actionScreen) answered(v string) tea.Cmd {
+	switch s.step {
+	case actAsk:
+		if f := s.spec.Fields[s.field]; v == "" && f.Default != "" {
+			v = f.Default
+		}
+		s.vals[s.field] = v
+		for s.field++; s.field < len(s.spec.Fields); s.field++ {
+			if f := s.spec.Fields[s.field]; f.Skip == nil || !f.Skip(s.vals) {
+				s.ask()
+				return nil
+			}
+			s.vals[s.field] = ""
+		}
+		return s.preview()
+	case actConfirm:
+		return s.execute(v)
+	}
+	return nil
+}
+
+func (s *actionScreen) View() string {
+	th := s.env.Theme
+	lines := []string{th.Title.Render(ui.FitLine(s.spec.Head, s.w))}
+	for _, n := range s.spec.Notes {
+		lines = append(lines, wrapStyled(th.Warn.Render, "! "+n, s.w)...)
+	}
+	// The answers given so far.
+	for i, f := range s.spec.Fields {
+		if s.step == actRefused || (s.step == actAsk && i >= s.field) {
+			break
+		}
+		if f.Skip != nil && f.Skip(s.vals) {
+			continue
+		}
+		v := ui.Sanitize(s.vals[i])
+		if v == "" {
+			v = "(none)"
+			if strings.HasPrefix(f.Placeholder, "(") {
+				v = f.Placeholder
+			}
+			v = th.Muted.Render(v)
+		}
+		lines = append(lines, th.Muted.Render(f.Label)+" "+v)
+	}
+	if s.step >= actConfirm {
+		for _, l := range s.plan.Lines {
+			lines = append(lines, ui.FitLine(l, s.w))
+		}
+		for _, wn := range s.plan.Warn {
+			lines = append(lines, wrapStyled(th.Warn.Render, "! "+wn, s.w)...)
+		}
+	}
+	lines = append(lines, "")
+	switch s.step {
+	case actRefused, actFailed:
+		lines = append(lines, wrapStyled(th.Error.Render, s.state, s.w)...)
+		if s.step == actFailed {
+			hint := "enter: preview again · esc: back"
+			if len(s.spec.Fields) > 0 {
+				hint = "enter: preview again · e: change the answers · esc: back"
+			}
+			lines = append(lines, th.Muted.Render(hint))
+		}
+	case actWritten:
+		lines = append(lines, wrapStyled(th.OK.Render, s.state, s.w)...)
+	case actPreviewing:
+		lines = append(lines, s.spin.View()+" preview… nothing written yet")
+	case actRunning:
+		lines = append(lines, s.spin.View()+" writing…")
+	case actAsk, actConfirm:
+		if s.step == actConfirm {
+			lines = append(lines, th.Muted.Render("preview: nothing written yet · enter: confirm · esc: cancel"))
+		} else {
+			lines = append(lines, th.Muted.Render("nothing written yet · enter: next · esc: cancel"))
+		}
+		lines = append(lines, s.prompt.View())
+	}
+	if len(lines) > s.h && s.h > 0 {
+		// Keep the head and the state/prompt at the bottom.
+		tail := lines[len(lines)-(s.h-1):]
+		lines = append([]string{lines[0]}, tail...)
+	}
+	return ui.JoinLines(lines, s.w, s.h)
+}
+
+// wrapStyled wraps text to width and styles each line.
+func wrapStyled(style func(...string) string, text string, w int) []string {
+	if w <= 0 {
+		return []string{style(text)}
+	}
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(text, w, ""), "\n") {
+		out = append(out, style(l))
+	}
+	return out
+}
+
+// refusal is err's text starting with "refused".
+func refusal(err error) string {
+	t := ui.ErrText(err)
+	if strings.HasPrefix(t, "refused") {
+		return t
+	}
+	return "refused: " + t
+}

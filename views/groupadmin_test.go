@@ -1,0 +1,126 @@
+package views
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/rewind-log/rewind/admin"
+	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/replay"
+)
+
+// Deleting a group from the groups and group screens: refused while it
+// has members (nothing asked to type), allowed when empty after its name
+// is typed; its offsets on one topic can go on their own. Each write is
+// audited with the offsets it removed.
+func TestGroupAdminFlows(t *testing.T) {
+	goroutinesSettle(t)
+	env, cl := testEnv(t, "dark")
+	env.DataDir = t.TempDir()
+	createTopic(t, cl, "orders", 2, nil)
+	createTopic(t, cl, "payments", 1, nil)
+	seq(t, cl, "orders", 0, 20, time.Now(), time.Millisecond)
+	seq(t, cl, "payments", 0, 20, time.Now(), time.Millisecond)
+	adm := kadm.NewClient(cl)
+	commitAt(t, adm, "g-idle", "orders", map[int32]int64{0: 5, 1: 0})
+	commitAt(t, adm, "g-idle", "payments", map[int32]int64{0: 7})
+	joinAndCommit(t, env, "g-live", "payments", 1, 10)
+
+	h := startApp(t, env, NewGroups(env, ""), 140, 30)
+	h.waitText(t, "g-idle", "g-live")
+
+	// A group with a member is refused at the preview: no confirmation.
+	h.keys("/")
+	h.typeText("g-live")
+	h.keys("enter")
+	h.waitText(t, "1 group of")
+	h.keys("D")
+	s := h.waitText(t, "Delete consumer group g-live", `✗ refused: group "g-live" is active`, "stop its consumers first")
+	if strings.Contains(s, "to confirm") {
+		t.Fatalf("asked to confirm deleting an active group:\n%s", s)
+	}
+	h.keys("esc")
+	h.waitText(t, "1 group of")
+	h.keys("esc") // clear the filter
+
+	// Delete g-idle's offsets on payments from its group screen.
+	h.keys("/")
+	h.typeText("g-idle")
+	h.keys("enter", "enter")
+	h.waitText(t, "g-idle · Empty", "PARTITIONS 3")
+	h.keys("O")
+	h.waitText(t, "Delete the committed offsets of group g-idle on one topic", "topic:")
+	backspace(h, 20)
+	h.typeText("payments")
+	h.keys("enter")
+	h.waitText(t, "payments: committed on 1 partition: p0@7", "type g-idle to confirm")
+	h.typeText("g-idle")
+	h.keys("enter")
+	h.waitText(t, "✓ written: deleted the offsets of group g-idle on payments")
+	offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-idle")
+	if err != nil || len(offs["payments"]) != 0 || offs["orders"][0] != 5 {
+		t.Fatalf("offsets after delete-offsets: %v %v", offs, err)
+	}
+	h.keys("esc")
+	h.waitText(t, "g-idle · Empty", "PARTITIONS 2")
+
+	// Delete the (empty) group itself.
+	h.keys("D")
+	h.waitText(t, "group g-idle: state Empty, 0 members", "orders: committed on 2 partitions: p0@5 p1@0", "type g-idle to confirm")
+	h.typeText("g-idl")
+	h.keys("enter")
+	h.waitText(t, `does not match "g-idle"`)
+	h.typeText("e")
+	h.keys("enter")
+	h.waitText(t, "✓ written: deleted group g-idle", "audited in audit.jsonl")
+	if offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-idle"); err != nil || len(offs) != 0 {
+		t.Fatalf("g-idle still has offsets: %v %v", offs, err)
+	}
+	es, err := replay.ReadAudit(env.DataDir)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("audit: %v %v", es, err)
+	}
+	if es[0].Kind != replay.AuditDeleteOffsets || es[0].Topic != "payments" || !es[0].OK() || len(es[0].Partitions) != 1 {
+		t.Fatalf("delete-offsets entry: %+v", es[0])
+	}
+	if es[1].Kind != replay.AuditDelete || es[1].Group != "g-idle" || !es[1].OK() || len(es[1].Partitions) != 2 ||
+		es[1].Confirmations.Confirm != "g-idle" {
+		t.Fatalf("delete entry: %+v", es[1])
+	}
+	h.quit(t)
+}
+
+// :audit opens an entry to show every field: result, kind, actor, cluster,
+// the typed confirmation, each partition before → after; n/p step.
+func TestAuditEntryDetail(t *testing.T) {
+	goroutinesSettle(t)
+	env, cl := testEnv(t, "dark")
+	env.DataDir = t.TempDir()
+	createTopic(t, cl, "orders", 2, nil)
+	seq(t, cl, "orders", 0, 20, time.Now(), time.Millisecond)
+	commitAt(t, kadm.NewClient(cl), "g-old", "orders", map[int32]int64{0: 12, 1: 0})
+	ctx := context.Background()
+	if _, err := admin.DeleteGroup(ctx, env.Cluster, env.auditEnv(), "g-old", "g-old"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := admin.CreateTopic(ctx, env.Cluster, env.auditEnv(), backend.TopicSpec{Name: "audit-t", Partitions: 2,
+		Configs: map[string]string{"retention.ms": "60000"}}); err != nil {
+		t.Fatal(err)
+	}
+	h := startApp(t, env, NewAudit(env, env.DataDir), 120, 30)
+	h.waitText(t, "2 changes in", "topic-create", "delete")
+	h.keys("enter") // the newest: the topic
+	s := h.waitText(t, "Audit entry 2 of 2", "result           ok", "kind             topic-create", "topic            audit-t", "2 configs")
+	lineHas(t, s, "retention.ms", "(none)", `"60000"`)
+	lineHas(t, s, "partitions", "(none)", `"2"`)
+	h.keys("n")
+	s = h.waitText(t, "Audit entry 1 of 2", "kind             delete", "group            g-old", "typed            g-old", "2 partitions: before → after")
+	lineHas(t, s, "orders/0", "12", "none")
+	lineHas(t, s, "orders/1", "0", "none")
+	lineHas(t, s, "cluster", env.Cluster.Addr())
+	h.quit(t)
+}
