@@ -67,7 +67,8 @@ func runUI(e *runEnv, s *session, theme themes.Theme, toast, metrics string, df 
 	}
 	defer stopLag()
 
-	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s), Contexts: e.contextList(s), Lag: smp}
+	env := &views.Env{Cluster: s.cluster, Theme: theme, DataDir: dataDir(e, s), Contexts: e.contextList(s), Lag: smp, Runs: views.NewRuns()}
+	defer env.Runs.Close() // projection runs started from :projections stop, checkpointed
 	if env.Contexts != nil {
 		env.Contexts.Switch = func(name string) tea.Cmd {
 			next = name

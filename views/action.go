@@ -55,9 +55,12 @@ type actionPlan struct {
 
 // actionSpec is one flow.
 type actionSpec struct {
-	Title string   // breadcrumb: "create topic"
-	Head  string   // first line: what is acted on
-	Notes []string // warnings shown from the first step
+	Title string // breadcrumb: "create topic"
+	// ReadOnlyOK: the flow writes nothing to the cluster (a projection
+	// run only reads it), so read-only does not refuse it.
+	ReadOnlyOK bool
+	Head       string   // first line: what is acted on
+	Notes      []string // warnings shown from the first step
 	// Fields are asked in order; vals[i] is the answer to Fields[i].
 	Fields []actionField
 	// Preview runs after the last field, off the event loop (nil: the
@@ -120,7 +123,7 @@ func newAction(env *Env, spec actionSpec) *actionScreen {
 	for i, f := range spec.Fields {
 		s.vals[i] = f.Prefill
 	}
-	if err := env.Cluster.CheckWrite(); err != nil {
+	if err := env.Cluster.CheckWrite(); err != nil && !spec.ReadOnlyOK {
 		s.step, s.state = actRefused, "✗ "+refusal(err)+" — nothing can be written from here"
 		return s
 	}

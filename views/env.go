@@ -28,6 +28,9 @@ type Env struct {
 	// Decoder decodes keys and values (registry, Avro, Protobuf, ...) for
 	// the record screens; nil shows raw bytes.
 	Decoder *decode.Decoder
+	// Runs are the projection runs started from :projections; the caller
+	// closes them on exit (nil: made on first use).
+	Runs *Runs
 }
 
 func (e *Env) now() time.Time {

@@ -124,3 +124,26 @@ func TestAuditEntryDetail(t *testing.T) {
 	lineHas(t, s, "cluster", env.Cluster.Addr())
 	h.quit(t)
 }
+
+// The selected row of :groups keeps its highlight on the coloured STATUS
+// cell: the cell's colour is drawn over the selection's style, not after
+// a reset.
+func TestGroupsSelectedRowHighlightSurvivesStatus(t *testing.T) {
+	goroutinesSettle(t)
+	env, _ := lagWorld(t)
+	h := startApp(t, env, NewGroups(env, ""), 120, 20)
+	h.waitLine(t, "LOST", "g-lost")
+	raw := ""
+	for _, l := range strings.Split(h.raw(), "\n") {
+		if strings.Contains(l, "g-lost") {
+			raw = l
+			break
+		}
+	}
+	sel := leadingSGR.FindString(raw)
+	i := strings.Index(raw, "LOST")
+	if sel == "" || i < 0 || strings.LastIndex(raw[:i], sel) < strings.LastIndex(raw[:i], "\x1b[m") {
+		t.Fatalf("the STATUS cell of the selected row is not under the selection style %q: %q", sel, raw)
+	}
+	h.quit(t)
+}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -405,10 +406,19 @@ func restyleCells(view string, t *ui.Table, start, end int, style func(row int) 
 			continue
 		}
 		mid := ansi.Strip(ansi.Cut(l, start, end))
-		lines[li] = ansi.Truncate(l, start, "") + st.Render(mid) + ansi.TruncateLeft(l, end, "")
+		// On the selected row the selection's style is opened again
+		// under the cell's colour, so the cell keeps the highlight's
+		// background (the colour sets only the foreground).
+		sel := ""
+		if i == t.Cursor() {
+			sel = leadingSGR.FindString(l)
+		}
+		lines[li] = ansi.Truncate(l, start, "") + sel + st.Render(mid) + ansi.TruncateLeft(l, end, "")
 	}
 	return strings.Join(lines, "\n")
 }
+
+var leadingSGR = regexp.MustCompile(`^(\x1b\[[0-9;:]*m)+`)
 
 // restyleRows re-renders whole row lines (the LOST rows) with a style.
 func restyleRows(view string, t *ui.Table, style func(row int) (lipgloss.Style, bool)) string {

@@ -20,9 +20,11 @@ var projRefresh = time.Second
 
 // Projections screen keys.
 var (
-	keyProjOpen = binding([]string{"enter"}, "enter", "run details")
-	keyProjMark = binding([]string{"space", " "}, "space", "mark left/right")
-	keyProjDiff = binding([]string{"d"}, "d", "side by side (marked runs, or marked + cursor)")
+	keyProjOpen   = binding([]string{"enter"}, "enter", "run details")
+	keyProjMark   = binding([]string{"space", " "}, "space", "mark left/right")
+	keyProjDiff   = binding([]string{"d"}, "d", "side by side (marked runs, or marked + cursor)")
+	keyProjStart  = binding([]string{"n"}, "n", "start a run (spec, start position)")
+	keyProjResume = binding([]string{"c"}, "c", "continue (resume) an interrupted run")
 )
 
 type projectsScreen struct {
@@ -54,7 +56,7 @@ func NewProjections(env *Env) ui.Screen {
 			},
 			Cells: s.cells,
 			Key:   func(m *project.Meta) string { return m.ID },
-			Empty: func(string) string { return "no projection runs (rewind project run SPEC)" },
+			Empty: func(string) string { return "no projection runs (n: start one, or rewind project run SPEC)" },
 		},
 		Loading: "loading projection runs…",
 		Every:   projRefresh,
@@ -69,7 +71,7 @@ func (s *projectsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.
 func (s *projectsScreen) Title() string { return "projections" }
 
 func (s *projectsScreen) Help() []key.Binding {
-	return append([]key.Binding{keyProjOpen, keyProjMark, keyProjDiff, ui.Keys.Refresh}, ui.TableKeys()...)
+	return append([]key.Binding{keyProjOpen, keyProjMark, keyProjDiff, keyProjStart, keyProjResume}, ui.TableKeys()...)
 }
 
 // Back clears the marks before esc leaves.
@@ -94,6 +96,12 @@ func (s *projectsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keyProjOpen):
 		if id := s.selectedID(); id != "" {
 			return ui.Push(NewProjectionRun(s.env, id)), true
+		}
+	case key.Matches(msg, keyProjStart):
+		return ui.Push(NewProjectionStart(s.env)), true
+	case key.Matches(msg, keyProjResume):
+		if id := s.selectedID(); id != "" {
+			return ui.Push(NewProjectionResume(s.env, id)), true
 		}
 	case key.Matches(msg, keyProjMark) || msg.String() == "space":
 		id := s.selectedID()

@@ -53,8 +53,8 @@ func NewReplays(env *Env, dataDir string) ui.Screen {
 		},
 		Loading: "loading replays…",
 		Summary: func() string {
-			return env.Theme.Muted.Render(fmt.Sprintf(" %d replay(s) in %s · cut over or delete with rewind replay cutover|delete NAME",
-				len(s.Items()), ui.Sanitize(dataDir)))
+			return env.Theme.Muted.Render(fmt.Sprintf(" %s in %s · enter: follow one, then C cut over or D delete it",
+				plural(len(s.Items()), "replay"), ui.Sanitize(dataDir)))
 		},
 		Keys: func(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			if !key.Matches(msg, keyReplaysOpen) {

@@ -32,7 +32,7 @@ func TestReplaysScreenReopensSideBySide(t *testing.T) {
 	}
 
 	h := startApp(t, env, NewReplays(env, dir), 120, 24)
-	s := h.waitText(t, "1 replay(s)", "g.replay.test", "orders", "running")
+	s := h.waitText(t, "1 replay in", "g.replay.test", "orders", "running")
 	lineHas(t, s, "g.replay.test", "g", "orders", "to-earliest", "50", "running")
 	h.keys("enter")
 	h.waitText(t, "Replay g.replay.test", "LIVE g", "REPLAY g.replay.test", "progress")

@@ -105,7 +105,7 @@ var goldenSteps = []goldenStep{
 	{name: "group", keys: []string{"enter"}, wait: []string{"verdict", "PARTITIONS", "payments"}},
 	{name: "reset", keys: []string{"x"}, wait: []string{"Reprocess group g-lost", "> to-earliest"}},
 	{name: "audit", keys: []string{":"}, text: "audit", wait: []string{"changes in", "no changes audited yet"}},
-	{name: "replays", keys: []string{":"}, text: "replays", wait: []string{"replay(s) in", "no replays yet"}},
+	{name: "replays", keys: []string{":"}, text: "replays", wait: []string{"replays in", "no replays yet"}},
 	{name: "projections", keys: []string{":"}, text: "projections", wait: []string{"2 runs", "rev_v1", "rev_v2", "100%"}},
 	{name: "projdiff", keys: []string{"space", "d"}, wait: []string{"~7 changed", "c6"}},
 	{name: "groups-again", keys: []string{":"}, text: "groups", wait: []string{"5 groups", "g-live"}},

@@ -139,12 +139,12 @@ func configCells(e backend.ConfigEntry) []string {
 	return []string{mark, ui.Sanitize(e.Name), val, e.Source, inh}
 }
 
-// restyle highlights the rows set on the topic (not the selected row: its
-// own highlight wins).
+// restyle highlights the rows set on the topic (the selected row keeps
+// its own highlight).
 func (s *topicConfigScreen) restyle(view string) string {
 	rows, t := s.Rows(), s.Table()
 	return restyleRows(view, t, func(i int) (lipgloss.Style, bool) {
-		return s.env.Theme.Warn, i != t.Cursor() && rows[i].Override
+		return s.env.Theme.Warn, rows[i].Override
 	})
 }
 
