@@ -206,6 +206,9 @@ func (s *actionScreen) confirm() {
 	}
 	s.step = actConfirm
 	label, ph := "write it? type yes:", "yes"
+	if s.spec.ReadOnlyOK {
+		label = "go ahead? type yes:"
+	}
 	s.prompt.Validate = func(v string) error {
 		if strings.TrimSpace(v) != "yes" {
 			return fmt.Errorf("type yes to write (esc: cancel)")
@@ -257,6 +260,9 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			return s, nil
 		}
 		s.step, s.state = actWritten, "✓ written: "+ui.Sanitize(msg.text)
+		if s.spec.ReadOnlyOK {
+			s.state = "✓ " + ui.Sanitize(msg.text) // nothing was written to the cluster
+		}
 		if msg.entry != nil {
 			s.state += " · audited in " + replay.AuditFile
 		}

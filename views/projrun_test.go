@@ -51,7 +51,7 @@ func TestProjectionStartAndResumeInTUI(t *testing.T) {
 	h.waitText(t, "run rev-tui of rev (sum) on orders: 1 partition, 28 records to read, from 2", "type yes")
 	h.typeText("yes")
 	h.keys("enter")
-	h.waitText(t, "✓ written: started run rev-tui in the background")
+	h.waitText(t, "✓ started run rev-tui in the background")
 	h.keys("esc")
 	h.waitLine(t, "rev-tui", "rev", "sum", "done")
 	m, err := project.LoadMeta(env.DataDir, "rev-tui")
@@ -86,7 +86,7 @@ func TestProjectionStartAndResumeInTUI(t *testing.T) {
 	h.waitText(t, "Resume projection run rev-live", "run rev-live of rev: stopped, 30 of 30 checkpointed", "type yes")
 	h.typeText("yes")
 	h.keys("enter")
-	h.waitText(t, "✓ written: resumed run rev-live in the background")
+	h.waitText(t, "✓ resumed run rev-live in the background")
 	var last string
 	t.Cleanup(func() {
 		if t.Failed() {

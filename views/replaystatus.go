@@ -172,8 +172,8 @@ func (s *replayStatusScreen) View() string {
 	col := max(24, (s.w-12)/2)
 	lines = append(lines,
 		fmt.Sprintf("%-10s %s %s", "", ui.FitLine(th.Header.Render("LIVE "+ui.Sanitize(r.Group)), col), th.Header.Render("REPLAY "+ui.Sanitize(r.Name))),
-		fmt.Sprintf("%-10s %s %s", "group", ui.FitLine(fmt.Sprintf("%s, %d member(s)", st.LiveGroupState, st.LiveMembers), col),
-			fmt.Sprintf("%s, %d member(s)", st.ReplayGroupState, st.ReplayMembers)),
+		fmt.Sprintf("%-10s %s %s", "group", ui.FitLine(st.LiveGroupState+", "+plural(st.LiveMembers, "member"), col),
+			st.ReplayGroupState+", "+plural(st.ReplayMembers, "member")),
 		fmt.Sprintf("%-10s %s %s", "lag", ui.FitLine(ui.FormatCount(st.LiveLag), col), ui.FormatCount(st.ReplayLag)))
 	rate, eta := "-", "-"
 	if st.Rate > 0 {

@@ -174,8 +174,8 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 				ui.Sanitize(msg.rp.Name), partialNote(msg.rp.Partial), ui.Sanitize(s.group), ui.Sanitize(msg.rp.Name))
 			return s, ui.Push(NewReplayStatus(s.env, s.dir, msg.rp.Name))
 		}
-		s.message = fmt.Sprintf("✓ wrote the offsets of group %s on %d partition(s)%s; audited in %s",
-			ui.Sanitize(s.group), len(s.plan.Partitions), partialNote(s.plan.Partial), replay.AuditFile)
+		s.message = fmt.Sprintf("✓ wrote the offsets of group %s on %s%s; audited in %s",
+			ui.Sanitize(s.group), plural(len(s.plan.Partitions), "partition"), partialNote(s.plan.Partial), replay.AuditFile)
 		return s, nil
 
 	case spinner.TickMsg:
@@ -268,7 +268,7 @@ func (s *resetScreen) keyPlan(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if r := s.plan.WindowRefusal(); r != nil {
-			s.ok, s.message = false, fmt.Sprintf("✗ refused: the window expired on %d partition(s) — press p to replay what is left (PARTIAL)", len(s.plan.Expired()))
+			s.ok, s.message = false, fmt.Sprintf("✗ refused: the window expired on %s — press p to replay what is left (PARTIAL)", plural(len(s.plan.Expired()), "partition"))
 			return nil
 		}
 		if s.mode == modeReplay {
@@ -281,8 +281,8 @@ func (s *resetScreen) keyPlan(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if s.plan.GroupMembers > 0 || (s.plan.GroupState != "Empty" && s.plan.GroupState != "Dead") {
-			s.ok, s.message = false, fmt.Sprintf("✗ refused: group %s is active: state %s, %d member(s); stop its consumers first",
-				ui.Sanitize(s.group), ui.Sanitize(s.plan.GroupState), s.plan.GroupMembers)
+			s.ok, s.message = false, fmt.Sprintf("✗ refused: group %s is active: state %s, %s; stop its consumers first",
+				ui.Sanitize(s.group), ui.Sanitize(s.plan.GroupState), plural(s.plan.GroupMembers, "member"))
 			return nil
 		}
 		s.conf = replay.Confirmations{}

@@ -109,7 +109,7 @@ func TestResetScreenGuards(t *testing.T) {
 
 	// p: replay what is left, labelled partial.
 	h.keys("p")
-	h.waitText(t, "PARTIAL: 1 partition(s) replay only what retention left", "EXPIRED,PARTIAL", "? sink-idempotent")
+	h.waitText(t, "PARTIAL: 1 partition replay only what retention left", "EXPIRED,PARTIAL", "? sink-idempotent")
 	h.keys("enter")
 	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
 	h.typeText("maybe")
@@ -125,7 +125,7 @@ func TestResetScreenGuards(t *testing.T) {
 	backspace(h, 1)
 	h.typeText("g")
 	h.keys("enter")
-	done := h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s) (PARTIAL", "WRITTEN: this plan was applied")
+	done := h.waitText(t, "✓ wrote the offsets of group g on 2 partitions (PARTIAL", "WRITTEN: this plan was applied")
 	if strings.Contains(done, "nothing written yet") {
 		t.Fatalf("still a dry run after the write:\n%s", done)
 	}
@@ -151,7 +151,7 @@ func TestResetScreenActiveGroupRefused(t *testing.T) {
 	h.keys("m", "enter")
 	h.waitText(t, "Reset plan for group g-live", "KIP-848", "✗ group-inactive", "1 member")
 	h.keys("enter")
-	h.waitText(t, "✗ refused: group g-live is active: state Stable, 1 member(s)")
+	h.waitText(t, "✗ refused: group g-live is active: state Stable, 1 member")
 	if strings.Contains(h.text(), "idempotent? (yes/no)") {
 		t.Fatal("asked the idempotency question of an active group")
 	}
@@ -188,7 +188,7 @@ func TestResetScreenForwardResetAsksToSkip(t *testing.T) {
 	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
 	h.typeText("yes")
 	h.keys("enter")
-	h.waitText(t, "✓ wrote the offsets of group g on 2 partition(s)")
+	h.waitText(t, "✓ wrote the offsets of group g on 2 partitions")
 	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 30, 1: 30}}) {
 		t.Fatalf("offsets: %v", got)
 	}

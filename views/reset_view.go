@@ -160,11 +160,11 @@ func (s *resetScreen) viewChoose() string {
 func (s *resetScreen) viewPlan() string {
 	th := s.env.Theme
 	p := s.plan
-	head := fmt.Sprintf("Reset plan for group %s · %s · group %s, %d member(s) (%s)", ui.Sanitize(p.Group), ui.Sanitize(p.ScenarioText),
-		ui.Sanitize(p.GroupState), p.GroupMembers, replay.ProtocolName(p.GroupProtocol))
+	head := fmt.Sprintf("Reset plan for group %s · %s · group %s, %s (%s)", ui.Sanitize(p.Group), ui.Sanitize(p.ScenarioText),
+		ui.Sanitize(p.GroupState), plural(p.GroupMembers, "member"), replay.ProtocolName(p.GroupProtocol))
 	if p.Kind == replay.PlanReplay {
-		head = fmt.Sprintf("Replay plan: new group beside live group %s · %s · live group %s, %d member(s)", ui.Sanitize(p.Group),
-			ui.Sanitize(p.ScenarioText), ui.Sanitize(p.GroupState), p.GroupMembers)
+		head = fmt.Sprintf("Replay plan: new group beside live group %s · %s · live group %s, %s", ui.Sanitize(p.Group),
+			ui.Sanitize(p.ScenarioText), ui.Sanitize(p.GroupState), plural(p.GroupMembers, "member"))
 	}
 	lines := []string{th.Title.Render(ui.FitLine(head, s.w))}
 	// The state line: a dry run until the write, then "written".
@@ -173,7 +173,7 @@ func (s *resetScreen) viewPlan() string {
 		state = th.OK.Render("WRITTEN: this plan was applied (audited)")
 	}
 	if p.Partial {
-		lines = append(lines, th.Warn.Render(fmt.Sprintf("PARTIAL: %d partition(s) replay only what retention left · ", len(p.Expired())))+state)
+		lines = append(lines, th.Warn.Render(fmt.Sprintf("PARTIAL: %s replay only what retention left · ", plural(len(p.Expired()), "partition")))+state)
 	} else {
 		lines = append(lines, th.Muted.Render(fmt.Sprintf("re-read %s · skip %s · to read %s records · ",
 			ui.FormatCount(p.Reread), ui.FormatCount(p.Skip), ui.FormatCount(p.Window)))+state)
