@@ -108,6 +108,18 @@ func (l *List[T]) Selected() (T, bool) {
 	return l.rows[l.table.Cursor()], true
 }
 
+// SelectWhere moves the cursor to the first row shown that is(row) and
+// reports whether there was one.
+func (l *List[T]) SelectWhere(is func(row T) bool) bool {
+	for i, r := range l.rows {
+		if is(r) {
+			l.table.SetCursor(i)
+			return true
+		}
+	}
+	return false
+}
+
 // Filter is the text filter in force.
 func (l *List[T]) Filter() string { return l.filter }
 

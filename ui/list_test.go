@@ -159,3 +159,34 @@ func TestListScreenThroughShell(t *testing.T) {
 	r.press("esc")
 	r.waitFor("filter cleared, still there", func(v string) bool { return strings.Contains(v, "b1") && strings.Contains(v, "b2") })
 }
+
+// Start puts the cursor on its row after the first load only: a reload
+// keeps the row the operator moved to.
+func TestListScreenStartRow(t *testing.T) {
+	th, _ := themes.Get(themes.NoColor)
+	fetch := func(context.Context) ([]fruit, error) { return []fruit{{"a", 1}, {"b", 2}, {"c", 3}}, nil }
+	spec := ListScreenSpec[fruit]{ListSpec: fruitSpec(), Start: func(f fruit) bool { return f.name == "b" }}
+	s := &brokersScreen{NewListScreen(th, fetch, spec)}
+	s.SetSize(40, 6)
+	s.Update(result2(t, s.Init()))
+	if f, _ := s.Selected(); f.name != "b" {
+		t.Fatalf("after the first load the cursor is on %q, want b", f.name)
+	}
+	s.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	s.Update(result2(t, s.Refresh()))
+	if f, _ := s.Selected(); f.name != "c" {
+		t.Fatalf("after a reload the cursor is on %q, want c (where it was moved)", f.name)
+	}
+}
+
+// result2 runs a list screen's fetch command and returns its result.
+func result2(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
+	for _, m := range flatten(cmd) {
+		if _, ok := m.(loadedMsg[func() []fruit]); ok {
+			return m
+		}
+	}
+	t.Fatal("no fetch result in the command")
+	return nil
+}

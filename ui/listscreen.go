@@ -29,6 +29,8 @@ type ListScreen[T any] struct {
 	spec  ListScreenSpec[T]
 	theme themes.Theme
 	w, h  int
+	// applied: rows have been set once (the cursor starts on Start).
+	applied bool
 }
 
 // ListScreenSpec is what a list screen says beyond its rows.
@@ -40,6 +42,9 @@ type ListScreenSpec[T any] struct {
 	What string
 	// Every is the auto-refresh period; 0 reloads only on ctrl+r.
 	Every time.Duration
+	// Start picks the row the cursor starts on after the first load
+	// (nil: the top one).
+	Start func(row T) bool
 	// Summary is the line above the table (nil: none); the screen's error
 	// is appended to it.
 	Summary func() string
@@ -70,10 +75,14 @@ func NewListScreenOf[R, T any](theme themes.Theme, fetch func(ctx context.Contex
 			return func() []T { return rows(r) }, err
 		},
 		Apply: func(f func() []T) {
-			first := !s.load.Loaded()
+			first := !s.applied
+			s.applied = true
 			s.SetItems(f())
 			if first {
 				s.Table().Top()
+				if spec.Start != nil {
+					s.SelectWhere(spec.Start)
+				}
 			}
 		},
 		What:  spec.What,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/themes"
@@ -29,7 +28,7 @@ type Loader[R any] struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	spin   spinner.Model
+	spin   Spinner
 
 	loading, loaded bool
 	paused          bool
@@ -70,7 +69,7 @@ func NewLoader[R any](theme themes.Theme, spec LoaderSpec[R]) *Loader[R] {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Loader[R]{theme: theme, fetch: spec.Fetch, apply: spec.Apply, what: spec.What, every: spec.Every,
 		ctx: ctx, cancel: cancel,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(theme.Info))}
+		spin: NewSpinner(theme)}
 }
 
 // Start begins the first fetch, with the spinner.
@@ -143,18 +142,8 @@ func (l *Loader[R]) Update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		return l.Refresh(), true
-	case spinner.TickMsg:
-		if m.ID != l.spin.ID() {
-			return nil, false
-		}
-		if l.loaded || !l.loading {
-			return nil, true // the spinner stops
-		}
-		var cmd tea.Cmd
-		l.spin, cmd = l.spin.Update(m)
-		return cmd, true
 	}
-	return nil, false
+	return l.spin.Update(msg, l.loading && !l.loaded)
 }
 
 func (l *Loader[R]) onLoaded(m loadedMsg[R]) tea.Cmd {
@@ -222,11 +211,7 @@ func (l *Loader[R]) TogglePause() tea.Cmd {
 // Placeholder is the screen body before the first result: the spinner
 // with what is loading, or the error with how to retry.
 func (l *Loader[R]) Placeholder(w, h int, loading string) string {
-	if l.err != nil {
-		return Centered(l.theme.Error.Render("✗ "+ErrText(l.err))+"\n"+
-			l.theme.Muted.Render("press R to retry, ctrl+r to reload"), w, h)
-	}
-	return Centered(l.spin.View()+" "+loading, w, h)
+	return l.spin.Waiting(l.err, loading, w, h)
 }
 
 // Tick is one tick of a refresh chain: msg after d. Unlike tea.Tick it

@@ -84,6 +84,16 @@ func (p *Prompt) Close() {
 // Active reports whether the prompt is open and owns the keyboard.
 func (p *Prompt) Active() bool { return p.in.focused }
 
+// Takes reports whether msg is typing for the open prompt (a key or a
+// paste while it is open): the screen hands it to the prompt first.
+func (p *Prompt) Takes(msg tea.Msg) bool {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.PasteMsg:
+		return p.Active()
+	}
+	return false
+}
+
 // Value returns the text typed so far (or submitted).
 func (p *Prompt) Value() string { return p.in.Value() }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/ui"
@@ -14,10 +13,6 @@ import (
 // refreshEvery is the auto-refresh period of the topics and partitions
 // screens; a variable so tests can change it.
 var refreshEvery = 5 * time.Second
-
-func newSpinner(env *Env) spinner.Model {
-	return spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(env.Theme.Info))
-}
 
 func binding(keys []string, help, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))

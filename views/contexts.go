@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -34,90 +35,89 @@ type ContextItem struct {
 var keySwitch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "switch to context"))
 
 type contextsScreen struct {
-	env   *Env
-	table *ui.Table
-	w, h  int
+	*ui.ListScreen[ContextItem]
+	env *Env
 }
 
 // NewContexts lists the contexts of the config file.
 func NewContexts(env *Env) ui.Screen {
 	s := &contextsScreen{env: env}
-	s.table = ui.NewTable(env.Theme, []ui.Column{
-		{Title: "", Width: 1},
-		{Title: "NAME", MinWidth: 8, Flex: 1},
-		{Title: "BROKERS", MinWidth: 12, Flex: 3},
-		{Title: "SECURITY", MinWidth: 22},
-		{Title: "MODE", Width: 10},
-		{Title: "LABEL", MinWidth: 6, Flex: 1},
-	})
-	s.table.SetEmpty("no contexts: add them to config.yaml (see README, Connecting to your cluster)")
-	if c := env.Contexts; c != nil {
-		items := c.Items
-		s.table.SetRows(len(items), func(i int) []string {
-			it := items[i]
-			cur, mode := "", "read-write"
-			if it.Name == c.Current {
-				cur = "*"
-			}
-			if it.ReadOnly {
-				mode = "read-only"
-			}
-			return []string{cur, ui.Sanitize(it.Name), ui.Sanitize(it.Brokers), ui.Sanitize(it.Security), mode, ui.Sanitize(it.Label)}
-		})
-		for i, it := range items {
-			if it.Name == c.Current {
-				s.table.SetCursor(i)
-			}
+	c := env.Contexts
+	items := func(context.Context) ([]ContextItem, error) {
+		if c == nil {
+			return nil, nil
 		}
+		return c.Items, nil
 	}
+	s.ListScreen = ui.NewListScreen(env.Theme, items, ui.ListScreenSpec[ContextItem]{
+		ListSpec: ui.ListSpec[ContextItem]{
+			Columns: func(int) []ui.Column {
+				return []ui.Column{
+					{Title: "", Width: 1},
+					{Title: "NAME", MinWidth: 8, Flex: 1},
+					{Title: "BROKERS", MinWidth: 12, Flex: 3},
+					{Title: "SECURITY", MinWidth: 22},
+					{Title: "MODE", Width: 10},
+					{Title: "LABEL", MinWidth: 6, Flex: 1},
+				}
+			},
+			Cells: s.cells,
+			Key:   func(it ContextItem) string { return it.Name },
+			Match: func(it ContextItem, f string) bool {
+				return strings.Contains(strings.ToLower(it.Name+" "+it.Brokers+" "+it.Label), f)
+			},
+			FilterHint: "filter contexts: name, brokers, label",
+			Empty: func(string) string {
+				return "no contexts: add them to config.yaml (see README, Connecting to your cluster)"
+			},
+		},
+		Loading: "reading contexts…",
+		Summary: s.summary,
+		Start:   func(it ContextItem) bool { return c != nil && it.Name == c.Current },
+		Keys:    s.keys,
+	})
 	return s
 }
+
+func (s *contextsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) { return s, s.ListScreen.Update(msg) }
 
 func (s *contextsScreen) Title() string { return "contexts" }
 
 func (s *contextsScreen) Help() []key.Binding {
-	return append([]key.Binding{keySwitch}, ui.TableKeys()...)
+	return append([]key.Binding{keySwitch, ui.Keys.Filter}, ui.TableKeys()...)
 }
 
-func (s *contextsScreen) Init() tea.Cmd { return nil }
-
-func (s *contextsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.MouseWheelMsg:
-		s.table.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		c := s.env.Contexts
-		if key.Matches(msg, keySwitch) && c != nil && c.Switch != nil {
-			if i := s.table.Cursor(); i >= 0 && i < len(c.Items) {
-				return s, c.Switch(c.Items[i].Name)
-			}
-			return s, nil
-		}
-		s.table.HandleKey(msg)
+func (s *contextsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	c := s.env.Contexts
+	if !key.Matches(msg, keySwitch) || c == nil || c.Switch == nil {
+		return nil, false
 	}
-	return s, nil
-}
-
-func (s *contextsScreen) SetSize(w, h int) {
-	s.w, s.h = w, h
-	s.table.SetSize(w, max(3, h-1))
-}
-
-func (s *contextsScreen) View() string {
-	if s.w <= 0 || s.h <= 0 {
-		return ""
+	if it, ok := s.Selected(); ok {
+		return c.Switch(it.Name), true
 	}
+	return nil, true
+}
+
+func (s *contextsScreen) cells(it ContextItem) []string {
+	cur, mode := "", "read-write"
+	if c := s.env.Contexts; c != nil && it.Name == c.Current {
+		cur = "*"
+	}
+	if it.ReadOnly {
+		mode = "read-only"
+	}
+	return []string{cur, ui.Sanitize(it.Name), ui.Sanitize(it.Brokers), ui.Sanitize(it.Security), mode, ui.Sanitize(it.Label)}
+}
+
+func (s *contextsScreen) summary() string {
 	th := s.env.Theme
-	var head string
-	if c := s.env.Contexts; c == nil {
-		head = th.Muted.Render(" no config file: contexts live in config.yaml (--config)")
-	} else {
-		cur := c.Current
-		if cur == "" {
-			cur = "none (-b, -F or the embedded log)"
-		}
-		head = th.Muted.Render(fmt.Sprintf(" %d context(s) in %s · in use: %s", len(c.Items), ui.Sanitize(c.Path), ui.Sanitize(cur)))
+	c := s.env.Contexts
+	if c == nil {
+		return th.Muted.Render(" no config file: contexts live in config.yaml (--config)")
 	}
-	lines := append([]string{head}, strings.Split(s.table.View(), "\n")...)
-	return ui.JoinLines(lines, s.w, s.h)
+	cur := c.Current
+	if cur == "" {
+		cur = "none (-b, -F or the embedded log)"
+	}
+	return th.Muted.Render(fmt.Sprintf(" %d context(s) in %s · in use: %s", len(c.Items), ui.Sanitize(c.Path), ui.Sanitize(cur)))
 }

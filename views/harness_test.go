@@ -117,7 +117,13 @@ func (h *harness) text() string {
 
 func startApp(t *testing.T, env *Env, root ui.Screen, w, ht int) *harness {
 	t.Helper()
-	h := &harness{app: ui.New(ui.Options{Theme: env.Theme, Root: root, Commands: Commands(env),
+	return startAppWith(t, env, root, Commands(env), w, ht)
+}
+
+// startAppWith runs the shell with the palette entries cmds.
+func startAppWith(t *testing.T, env *Env, root ui.Screen, cmds []ui.Command, w, ht int) *harness {
+	t.Helper()
+	h := &harness{app: ui.New(ui.Options{Theme: env.Theme, Root: root, Commands: cmds,
 		Status: ui.StatusInfo{Cluster: "test", Addr: env.Cluster.Addr()}})}
 	h.tm = teatest.NewTestModel(t, h, teatest.WithInitialTermSize(w, ht))
 	t.Cleanup(func() {

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -95,7 +94,7 @@ type projDiffScreen struct {
 	ctx              context.Context
 	cancel           context.CancelFunc
 	table            *ui.Table
-	spin             spinner.Model
+	spin             ui.Spinner
 	prompt           ui.Prompt
 	src              *diffSource
 	gen              int
@@ -122,7 +121,7 @@ type projDiffScreen struct {
 func NewProjectionDiff(env *Env, dataDir, runA, runB string) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &projDiffScreen{env: env, dataDir: dataDir, runA: runA, runB: runB,
-		ctx: ctx, cancel: cancel, spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme)}
+		ctx: ctx, cancel: cancel, spin: ui.NewSpinner(env.Theme), prompt: ui.NewPrompt(env.Theme)}
 	s.table = ui.NewTable(env.Theme, []ui.Column{
 		{Title: "KEY", MinWidth: 8, Flex: 2},
 		{Title: "LEFT " + ui.Sanitize(runA), MinWidth: 8, Flex: 3},
@@ -260,6 +259,12 @@ func (s *projDiffScreen) Back() (bool, tea.Cmd) {
 }
 
 func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	if cmd, ok := s.spin.Update(msg, s.opening || s.summing || s.loading); ok {
+		return s, cmd
+	}
+	if s.prompt.Takes(msg) {
+		return s, s.updatePrompt(msg)
+	}
 	switch msg := msg.(type) {
 	case pdOpenedMsg:
 		if msg.gen != s.gen {
@@ -314,27 +319,11 @@ func (s *projDiffScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case pdRetryMsg:
 		return s, s.open()
 
-	case spinner.TickMsg:
-		if !s.opening && !s.summing && !s.loading {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
-
 	case tea.MouseWheelMsg:
 		s.table.HandleMouse(msg)
 		return s, s.maybeLoad()
 
-	case tea.PasteMsg:
-		if s.prompt.Active() {
-			return s, s.updatePrompt(msg)
-		}
-
 	case tea.KeyPressMsg:
-		if s.prompt.Active() {
-			return s, s.updatePrompt(msg)
-		}
 		return s, s.handleKey(msg)
 	}
 	return s, nil
@@ -477,10 +466,7 @@ func (s *projDiffScreen) View() string {
 	}
 	th := s.env.Theme
 	if s.src == nil {
-		if s.err != nil {
-			return ui.Centered(th.Error.Render("✗ "+ui.ErrText(s.err))+"\n"+th.Muted.Render("press R to retry"), s.w, s.h)
-		}
-		return ui.Centered(s.spin.View()+" opening "+ui.Sanitize(s.runA)+" and "+ui.Sanitize(s.runB)+"…", s.w, s.h)
+		return s.spin.Waiting(s.err, "opening "+ui.Sanitize(s.runA)+" and "+ui.Sanitize(s.runB)+"…", s.w, s.h)
 	}
 	top := s.countsLine()
 	if s.prompt.Active() {

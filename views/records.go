@@ -93,7 +93,7 @@ type recordsScreen struct {
 	ids       []int32
 	win       *window
 	table     *ui.Table
-	spin      spinner.Model
+	spin      ui.Spinner
 	prompt    ui.Prompt
 	pkind     promptKind
 
@@ -133,7 +133,7 @@ type recordsScreen struct {
 // cursor nears either edge.
 func NewRecords(env *Env, topic string, partition int32) ui.Screen {
 	s := &recordsScreen{env: env, topic: topic, partition: partition,
-		spin: newSpinner(env), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}, search: newSearchPanel(env)}
+		spin: ui.NewSpinner(env.Theme), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}, search: newSearchPanel(env)}
 	if partition >= 0 {
 		s.ids = []int32{partition}
 	}
@@ -276,11 +276,7 @@ func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, msg.do()
 
 	case spinner.TickMsg:
-		if !s.seeking {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
+		cmd, _ := s.spin.Update(msg, s.seeking)
 		return s, cmd
 
 	case tea.MouseWheelMsg:

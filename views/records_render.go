@@ -175,10 +175,7 @@ func (s *recordsScreen) View() string {
 	}
 	th := s.env.Theme
 	if !s.loaded {
-		if s.err != nil {
-			return ui.Centered(th.Error.Render("✗ "+ui.ErrText(s.err))+"\n"+th.Muted.Render("press R to retry, ctrl+r to reload"), s.w, s.h)
-		}
-		return ui.Centered(s.spin.View()+" loading records of "+ui.Sanitize(s.topic)+"…", s.w, s.h)
+		return s.spin.Waiting(s.err, "loading records of "+ui.Sanitize(s.topic)+"…", s.w, s.h)
 	}
 	var top string
 	switch {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rewind-log/rewind/replay"
@@ -104,7 +103,7 @@ type resetScreen struct {
 	name  string
 
 	busy    bool
-	spin    spinner.Model
+	spin    ui.Spinner
 	err     error
 	message string // result or refusal, shown under the plan
 	ok      bool
@@ -117,7 +116,7 @@ type resetScreen struct {
 // --data-dir / the default one for remote clusters).
 func NewReset(env *Env, dataDir, group string) ui.Screen {
 	s := &resetScreen{env: env, dir: dataDir, group: group, mode: modeReplay,
-		scope: replay.Scope{AllTopics: true}, prompt: ui.NewPrompt(env.Theme), spin: newSpinner(env)}
+		scope: replay.Scope{AllTopics: true}, prompt: ui.NewPrompt(env.Theme), spin: ui.NewSpinner(env.Theme)}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no partitions")
 	s.layout()
@@ -150,6 +149,9 @@ func (s *resetScreen) Back() (bool, tea.Cmd) {
 func (s *resetScreen) kind() replay.Kind { return replay.Kinds[s.kindIdx] }
 
 func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	if cmd, ok := s.spin.Update(msg, s.busy); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case resetPlanMsg:
 		s.busy = false
@@ -177,14 +179,6 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.message = fmt.Sprintf("✓ wrote the offsets of group %s on %s%s; audited in %s",
 			ui.Sanitize(s.group), plural(len(s.plan.Partitions), "partition"), partialNote(s.plan.Partial), replay.AuditFile)
 		return s, nil
-
-	case spinner.TickMsg:
-		if !s.busy {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
-		return s, cmd
 
 	case tea.MouseWheelMsg:
 		if s.step != stepChoose {
