@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/themes"
+	"github.com/rewind-log/rewind/ui/uitest"
 )
 
 type fruit struct {
@@ -45,18 +46,7 @@ func fruitSpec() ListSpec[fruit] {
 func press(t *testing.T, l *List[fruit], keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "down":
-			msg = tea.KeyPressMsg{Code: tea.KeyDown}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		default:
-			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-		}
-		l.HandleKey(msg)
+		l.HandleKey(uitest.Key(k))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/themes"
+	"github.com/rewind-log/rewind/ui/uitest"
 )
 
 func theme(t testing.TB, name string) themes.Theme {
@@ -113,17 +114,7 @@ func TestTableWindowFollowsCursor(t *testing.T) {
 
 func TestTableKeysAndWheel(t *testing.T) {
 	tb := newTestTable(t, 30, 6, 100)
-	press := func(s string) tea.KeyPressMsg {
-		switch s {
-		case "down":
-			return tea.KeyPressMsg{Code: tea.KeyDown}
-		case "end":
-			return tea.KeyPressMsg{Code: tea.KeyEnd}
-		case "pgdown":
-			return tea.KeyPressMsg{Code: tea.KeyPgDown}
-		}
-		return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
-	}
+	press := uitest.Key
 	steps := []struct {
 		key  string
 		want int

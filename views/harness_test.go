@@ -23,6 +23,7 @@ import (
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
+	"github.com/rewind-log/rewind/ui/uitest"
 )
 
 // testEnv starts an in-process kfake broker (the real Kafka protocol over
@@ -171,30 +172,7 @@ func (h *harness) keys(ks ...string) {
 func (h *harness) typeText(s string) { h.tm.Type(s) }
 
 // keyMsg builds a key press the way the terminal reader would.
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	case "home":
-		return tea.KeyPressMsg{Code: tea.KeyHome}
-	}
-	r := []rune(k)
-	return tea.KeyPressMsg{Code: r[0], Text: k}
-}
+func keyMsg(k string) tea.KeyPressMsg { return uitest.Key(k) }
 
 // run drives a screen without a program: it executes cmd and every command
 // the resulting messages produce, synchronously, feeding messages back to
