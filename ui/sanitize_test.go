@@ -134,29 +134,24 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		one := Sanitize(s)
-		if !utf8.ValidString(one) {
-			t.Fatalf("Sanitize(%q) = %q is not valid UTF-8", s, one)
+		for _, c := range []struct {
+			name  string
+			f     func(string) string
+			multi bool
+		}{{"Sanitize", Sanitize, false}, {"SanitizeMultiline", SanitizeMultiline, true}} {
+			out := c.f(s)
+			if !utf8.ValidString(out) {
+				t.Fatalf("%s(%q) = %q is not valid UTF-8", c.name, s, out)
+			}
+			if r, bad := forbidden(out, c.multi); bad {
+				t.Fatalf("%s(%q) = %q contains %U", c.name, s, out, r)
+			}
+			if again := c.f(out); again != out {
+				t.Fatalf("%s is not idempotent: %q -> %q -> %q", c.name, s, out, again)
+			}
 		}
-		if r, bad := forbidden(one, false); bad {
-			t.Fatalf("Sanitize(%q) = %q contains %U", s, one, r)
-		}
-		if again := Sanitize(one); again != one {
-			t.Fatalf("Sanitize is not idempotent: %q -> %q -> %q", s, one, again)
-		}
-		if b := SanitizeBytes([]byte(s)); b != one {
+		if b, one := SanitizeBytes([]byte(s)), Sanitize(s); b != one {
 			t.Fatalf("SanitizeBytes(%q) = %q, Sanitize = %q", s, b, one)
-		}
-
-		multi := SanitizeMultiline(s)
-		if !utf8.ValidString(multi) {
-			t.Fatalf("SanitizeMultiline(%q) = %q is not valid UTF-8", s, multi)
-		}
-		if r, bad := forbidden(multi, true); bad {
-			t.Fatalf("SanitizeMultiline(%q) = %q contains %U", s, multi, r)
-		}
-		if again := SanitizeMultiline(multi); again != multi {
-			t.Fatalf("SanitizeMultiline is not idempotent: %q -> %q -> %q", s, multi, again)
 		}
 
 		for _, max := range []int{0, 1, 7, 64} {

@@ -171,6 +171,14 @@ func (h *harness) keys(ks ...string) {
 
 func (h *harness) typeText(s string) { h.tm.Type(s) }
 
+// answer types text into the open prompt, submits it and waits for want.
+func (h *harness) answer(t *testing.T, text string, want ...string) string {
+	t.Helper()
+	h.typeText(text)
+	h.keys("enter")
+	return h.waitText(t, want...)
+}
+
 // keyMsg builds a key press the way the terminal reader would.
 func keyMsg(k string) tea.KeyPressMsg { return uitest.Key(k) }
 

@@ -71,9 +71,7 @@ func TestRecordsBrowseAndSeek(t *testing.T) {
 
 	// A bad time is refused in the prompt, which stays open.
 	h.keys("t")
-	h.typeText("yesterday")
-	h.keys("enter")
-	h.waitText(t, "✗ want")
+	h.answer(t, "yesterday", "✗ want")
 	h.keys("esc")
 
 	// g goes back to the start.
