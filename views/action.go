@@ -112,13 +112,13 @@ type actionScreen struct {
 	vals   []string
 	plan   actionPlan
 	prompt ui.Prompt
-	spin   spinner.Model
+	spin   ui.Spinner
 	state  string // the state line: refusal, error or result
 	w, h   int
 }
 
 func newAction(env *Env, spec actionSpec) *actionScreen {
-	s := &actionScreen{env: env, spec: spec, prompt: ui.NewPrompt(env.Theme), spin: newSpinner(env),
+	s := &actionScreen{env: env, spec: spec, prompt: ui.NewPrompt(env.Theme), spin: ui.NewSpinner(env.Theme),
 		vals: make([]string, len(spec.Fields))}
 	for i, f := range spec.Fields {
 		s.vals[i] = f.Prefill
@@ -271,11 +271,7 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		return s, nil
 	case spinner.TickMsg:
-		if s.step != actPreviewing && s.step != actRunning {
-			return s, nil
-		}
-		var cmd tea.Cmd
-		s.spin, cmd = s.spin.Update(msg)
+		cmd, _ := s.spin.Update(msg, s.step == actPreviewing || s.step == actRunning)
 		return s, cmd
 	case tea.PasteMsg:
 		if s.prompt.Active() {
