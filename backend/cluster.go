@@ -144,6 +144,17 @@ func (c *Cluster) ReadOnly() bool { return c.opts.ReadOnly }
 // Isolation is the default isolation of reads on this cluster.
 func (c *Cluster) Isolation() Isolation { return c.opts.Isolation }
 
+// WithIsolation is the cluster with reads at another isolation (the
+// records view's toggle), on the same client. Close only the original.
+func (c *Cluster) WithIsolation(iso Isolation) *Cluster {
+	if iso == c.opts.Isolation {
+		return c
+	}
+	o := c.opts
+	o.Isolation = iso
+	return &Cluster{opts: o, built: c.built, diag: c.diag, cl: c.cl, adm: c.adm, topics: map[string]topicMeta{}}
+}
+
 // Timeout is the per-request timeout the cluster was opened with.
 func (c *Cluster) Timeout() time.Duration { return c.opts.Timeout }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -104,7 +105,11 @@ func (c *Cluster) fetchRange(ctx context.Context, topic string, partition int32,
 			if (until >= 0 && r.Offset >= until) || len(out) >= max {
 				return out, logStart, nil
 			}
-			out = append(out, convert(r))
+			rec := convert(r)
+			if c.opts.Isolation == ReadUncommitted && r.Attrs.IsTransactional() {
+				rec.Txn = TxnOpen // decided by labelTxn
+			}
+			out = append(out, rec)
 		}
 		last := fp.Records[len(fp.Records)-1].Offset
 		if last+1 <= next || last+1 >= fp.HighWatermark {
@@ -112,13 +117,86 @@ func (c *Cluster) fetchRange(ctx context.Context, topic string, partition int32,
 		}
 		next = last + 1
 	}
+	if c.opts.Isolation == ReadUncommitted {
+		if err := c.labelTxn(ctx, topic, partition, out); err != nil {
+			return nil, 0, err
+		}
+	}
 	return out, logStart, nil
+}
+
+// labelTxn labels the transactional records of a read-uncommitted window
+// (Txn set to TxnOpen by fetchRange) with what became of their transaction,
+// by reading the same offsets read-committed: at or past the last stable
+// offset a record is open; below it, it is committed if a read-committed
+// fetch returns it, aborted if not. Markers are kept in that fetch so an
+// aborted run followed by its marker still moves the position.
+func (c *Cluster) labelTxn(ctx context.Context, topic string, partition int32, recs []Record) error {
+	var todo []int // indexes of transactional records, in offset order
+	for i := range recs {
+		if recs[i].Txn == TxnOpen {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	hi := recs[todo[len(todo)-1]].Offset
+	committed := map[int64]bool{}
+	next, lso := recs[todo[0]].Offset, int64(-1)
+	for round := 0; round < maxFetchRounds && next <= hi; round++ {
+		fp, err := c.fetchOneIso(ctx, topic, partition, next, fetchPartitionBytes, ReadCommitted, true)
+		if err != nil {
+			return err
+		}
+		if fp.Err != nil {
+			return fmt.Errorf("label transactions of %s[%d]@%d: %w", topic, partition, next, fp.Err)
+		}
+		lso = fp.LastStableOffset
+		if next >= lso {
+			break
+		}
+		if len(fp.Records) == 0 {
+			// The first batch at next is aborted data (a committed record
+			// or a marker would have come back): the first window record
+			// at or after next is aborted; go on after it.
+			k := slices.IndexFunc(todo, func(i int) bool { return recs[i].Offset >= next })
+			if k < 0 {
+				break
+			}
+			next = recs[todo[k]].Offset + 1
+			continue
+		}
+		for _, r := range fp.Records {
+			if !r.Attrs.IsControl() {
+				committed[r.Offset] = true
+			}
+		}
+		next = fp.Records[len(fp.Records)-1].Offset + 1
+	}
+	for _, i := range todo {
+		switch o := recs[i].Offset; {
+		case lso >= 0 && o >= lso:
+			recs[i].Txn = TxnOpen
+		case committed[o]:
+			recs[i].Txn = TxnCommitted
+		case o < next:
+			recs[i].Txn = TxnAborted
+		default:
+			recs[i].Txn = TxnOpen // not reached in maxFetchRounds: undecided
+		}
+	}
+	return nil
 }
 
 // fetchOne issues one fetch for one partition to its leader, retrying once
 // after a leadership change.
 func (c *Cluster) fetchOne(ctx context.Context, topic string, partition int32, offset int64, maxBytes int32) (kgo.FetchPartition, error) {
-	res, err := c.fetchMany(ctx, topic, map[int32]int64{partition: offset}, maxBytes)
+	return c.fetchOneIso(ctx, topic, partition, offset, maxBytes, c.opts.Isolation, false)
+}
+
+func (c *Cluster) fetchOneIso(ctx context.Context, topic string, partition int32, offset int64, maxBytes int32, iso Isolation, control bool) (kgo.FetchPartition, error) {
+	res, err := c.fetchMany(ctx, topic, map[int32]int64{partition: offset}, maxBytes, iso, control)
 	if err != nil {
 		return kgo.FetchPartition{}, err
 	}
@@ -131,9 +209,11 @@ func (c *Cluster) fetchOne(ctx context.Context, topic string, partition int32, o
 
 // fetchMany fetches several partitions of a topic at given offsets, one
 // request per leader broker.
-func (c *Cluster) fetchMany(ctx context.Context, topic string, offsets map[int32]int64, maxBytes int32) (map[int32]kgo.FetchPartition, error) {
+// iso is the isolation of the request; control keeps control records
+// (transaction markers).
+func (c *Cluster) fetchMany(ctx context.Context, topic string, offsets map[int32]int64, maxBytes int32, iso Isolation, control bool) (map[int32]kgo.FetchPartition, error) {
 	for attempt := 0; ; attempt++ {
-		res, retry, err := c.fetchManyOnce(ctx, topic, offsets, maxBytes)
+		res, retry, err := c.fetchManyOnce(ctx, topic, offsets, maxBytes, iso, control)
 		if err == nil && (!retry || attempt > 0) {
 			return res, nil
 		}
@@ -144,7 +224,7 @@ func (c *Cluster) fetchMany(ctx context.Context, topic string, offsets map[int32
 	}
 }
 
-func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[int32]int64, maxBytes int32) (map[int32]kgo.FetchPartition, bool, error) {
+func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[int32]int64, maxBytes int32, iso Isolation, control bool) (map[int32]kgo.FetchPartition, bool, error) {
 	m, err := c.meta(ctx, topic)
 	if err != nil {
 		return nil, false, err
@@ -167,7 +247,7 @@ func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[i
 		req.MinBytes = 1
 		req.MaxBytes = 64 << 20
 		req.SessionEpoch = -1
-		req.IsolationLevel = c.opts.Isolation.fetchLevel() // the records view is read-committed by default
+		req.IsolationLevel = iso.fetchLevel() // the records view is read-committed by default
 		rt := kmsg.NewFetchRequestTopic()
 		rt.Topic = topic
 		rt.TopicID = m.id
@@ -195,10 +275,11 @@ func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[i
 			for j := range t.Partitions {
 				rp := &t.Partitions[j]
 				fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-					Offset:         offsets[rp.Partition],
-					Topic:          topic,
-					Partition:      rp.Partition,
-					IsolationLevel: c.opts.Isolation.kgo(),
+					KeepControlRecords: control,
+					Offset:             offsets[rp.Partition],
+					Topic:              topic,
+					Partition:          rp.Partition,
+					IsolationLevel:     iso.kgo(),
 				}, rp, decompressor, nil)
 				if errors.Is(fp.Err, kerr.NotLeaderForPartition) || errors.Is(fp.Err, kerr.UnknownTopicID) ||
 					errors.Is(fp.Err, kerr.FencedLeaderEpoch) || errors.Is(fp.Err, kerr.UnknownTopicOrPartition) {
@@ -219,7 +300,7 @@ func (c *Cluster) FetchAt(ctx context.Context, topic string, offsets map[int32]i
 	if len(offsets) == 0 {
 		return out, nil
 	}
-	res, err := c.fetchMany(ctx, topic, offsets, peekPartitionBytes)
+	res, err := c.fetchMany(ctx, topic, offsets, peekPartitionBytes, c.opts.Isolation, false)
 	if err != nil {
 		return nil, err
 	}

@@ -68,8 +68,8 @@ type Record struct {
 	Key       []byte
 	Value     []byte
 	Headers   []Header
-	// Txn is what became of the record's transaction; only a live tail
-	// under read-uncommitted sets it (see TxnState).
+	// Txn is what became of the record's transaction; only reads under
+	// read-uncommitted set it (a live tail, Fetch and FetchBefore).
 	Txn TxnState
 
 	// KeyDecoded and ValueDecoded are what the decoder made of Key and

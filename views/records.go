@@ -24,6 +24,7 @@ var (
 	keyRecFollow   = binding([]string{"f"}, "f", "follow (live tail)")
 	keyRecPause    = binding([]string{"space"}, "space", "pause/resume tail")
 	keyRecFilter   = binding([]string{"/"}, "/", "quick filter (loaded records)")
+	keyRecIso      = binding([]string{"i"}, "i", "read-committed ⇄ read-uncommitted")
 )
 
 // filterScan bounds how much of each key and value the "/" filter searches,
@@ -123,8 +124,38 @@ type recordsScreen struct {
 	search     *searchPanel
 	seekTarget *recKey
 
+	// iso is the view's isolation (i flips it; it starts at --isolation);
+	// isoC is env.Cluster at that isolation, isoBase the cluster it was made
+	// from.
+	iso           backend.Isolation
+	isoBase, isoC *backend.Cluster
+
 	cols []recCol
 	w, h int
+}
+
+// cluster is the cluster the view reads with, at the view's isolation.
+func (s *recordsScreen) cluster() *backend.Cluster {
+	c := s.env.Cluster
+	if c == nil {
+		return nil
+	}
+	if s.isoBase != c {
+		s.isoBase, s.isoC = c, c.WithIsolation(s.iso)
+	}
+	return s.isoC
+}
+
+// toggleIso flips the isolation and reloads what is shown with it: the
+// tail restarted, or the window around the cursor refetched.
+func (s *recordsScreen) toggleIso() tea.Cmd {
+	if s.iso == backend.ReadCommitted {
+		s.iso = backend.ReadUncommitted
+	} else {
+		s.iso = backend.ReadCommitted
+	}
+	s.isoBase, s.isoC = nil, nil
+	return tea.Batch(ui.Toast(s.iso.String()), s.Refresh())
 }
 
 // NewRecords browses a topic's records: one partition in offset order, or
@@ -136,6 +167,9 @@ func NewRecords(env *Env, topic string, partition int32) ui.Screen {
 		spin: ui.NewSpinner(env.Theme), prompt: ui.NewPrompt(env.Theme), streams: &streamSet{}, search: newSearchPanel(env)}
 	if partition >= 0 {
 		s.ids = []int32{partition}
+	}
+	if env.Cluster != nil {
+		s.iso = env.Cluster.Isolation()
 	}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no records")
@@ -157,7 +191,7 @@ func (s *recordsScreen) Help() []key.Binding {
 		return h
 	}
 	return []key.Binding{keyRecOpen, keyRecEarliest, keyRecLatest, keyRecOffset, keyRecTime,
-		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter,
+		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter, keyRecIso,
 		ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Refresh}
 }
 
@@ -343,6 +377,8 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.prompt.Validate = nil
 		s.prompt.SetWidth(max(10, s.w-filterCountWidth)) // room for the match count
 		return s.prompt.OpenWith("/", "quick filter: key or value contains… (loaded records only; s searches the log)", s.filter)
+	case key.Matches(msg, keyRecIso):
+		return s.toggleIso()
 	case key.Matches(msg, keyRecOpen):
 		if r, ok := s.current(); ok {
 			return ui.Push(newRecordScreen(s.env, r.Record, r.trunc))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/ui"
 )
 
@@ -95,10 +96,11 @@ func (s *recordsScreen) setRows() {
 					cells[j] = ui.Preview(r.ShownKey(), max(1, widths[0]-1))
 				}
 			case colValue:
+				lab := txnLabel(r.Txn)
 				if r.Value == nil {
-					cells[j] = "∅ (tombstone)"
+					cells[j] = lab + "∅ (tombstone)"
 				} else {
-					cells[j] = ui.Preview(r.ShownValue(), max(1, widths[1]-1))
+					cells[j] = lab + ui.Preview(r.ShownValue(), max(1, widths[1]-1-len(lab)))
 				}
 			case colSize:
 				cells[j] = ui.FormatBytes(int64(r.size))
@@ -108,6 +110,18 @@ func (s *recordsScreen) setRows() {
 		}
 		return cells
 	})
+}
+
+// txnLabel prefixes the value of a record of an aborted or still-open
+// transaction (set only under read-uncommitted).
+func txnLabel(st backend.TxnState) string {
+	switch st {
+	case backend.TxnAborted:
+		return "[aborted] "
+	case backend.TxnOpen:
+		return "[open] "
+	}
+	return ""
 }
 
 // filterRecs returns the indexes of records whose key or value (their
@@ -230,6 +244,13 @@ func (s *recordsScreen) header() string {
 			total += max(0, p.hw-p.logStart)
 		}
 		b.WriteString(" · " + ui.FormatCount(total) + " in log")
+	}
+	if s.iso == backend.ReadUncommitted {
+		if s.w >= 110 {
+			b.WriteString(" · read-uncommitted: aborted and open transactions shown, labelled")
+		} else {
+			b.WriteString(" · read-uncommitted (txns labelled)")
+		}
 	}
 	if s.filter != "" {
 		fmt.Fprintf(&b, " · filter %q: %d match", ui.Sanitize(s.filter), len(s.match))

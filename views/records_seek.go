@@ -34,7 +34,7 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 	if !follow {
 		s.last = st
 	}
-	gen, c, topic, part, streams := s.gen, s.env.Cluster, s.topic, s.partition, s.streams
+	gen, c, topic, part, streams := s.gen, s.cluster(), s.topic, s.partition, s.streams
 	dec := s.env.Decoder
 	target := s.seekTarget
 	s.seekTarget = nil

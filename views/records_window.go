@@ -59,7 +59,7 @@ func (s *recordsScreen) fetchCmd(fwd bool, at map[int32]int64) tea.Cmd {
 	} else {
 		s.bwdBusy = true
 	}
-	gen, c, topic, per, d := s.gen, s.env.Cluster, s.topic, perPartition(len(s.ids)), s.env.Decoder
+	gen, c, topic, per, d := s.gen, s.cluster(), s.topic, perPartition(len(s.ids)), s.env.Decoder
 	return func() tea.Msg {
 		recs, err := fetchParts(context.Background(), c, d, topic, at, per, fwd)
 		return recFetchMsg{gen: gen, fwd: fwd, from: at, recs: recs, per: per, err: err}

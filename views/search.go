@@ -337,7 +337,7 @@ func (s *recordsScreen) startSearch(q scan.Query, text string, backward bool) te
 	p.visible, p.focus = true, true
 	s.layout()
 	s.setHitRows()
-	c := s.env.Cluster
+	c := s.cluster()
 	run := func() tea.Msg {
 		defer cancel()
 		prog, err := scan.Run(ctx, c, spec, func(m scan.Match) error {

@@ -64,7 +64,7 @@ func (s *recordsScreen) startExport(path string) tea.Cmd {
 	op.cancel = cancel
 	spec.Progress = op.setProgress
 	p.exp, p.expPath, p.expProg = op, path, scan.Progress{}
-	c, dec := s.env.Cluster, s.env.Decoder
+	c, dec := s.cluster(), s.env.Decoder
 	run := func() tea.Msg {
 		defer cancel()
 		done := searchDoneMsg{op: op, path: path}
