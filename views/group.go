@@ -235,6 +235,11 @@ func (s *groupScreen) setGroup(gv groupView) {
 		r := partRow{partView: p}
 		w := s.mon.tracker.Window(lag.Key{Group: gv.Group, Topic: p.Topic, Partition: p.Partition})
 		r.consume, r.produce, r.rateOK = rates(w, horizon)
+		if p.hist.Rates() {
+			// The rates the history judged on (up to an hour), not the
+			// last few samples this screen saw.
+			r.consume, r.produce, r.rateOK = p.hist.Consume, p.hist.Produce, true
+		}
 		if r.rateOK {
 			s.consume += max(r.consume, 0)
 			s.produce += max(r.produce, 0)

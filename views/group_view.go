@@ -185,7 +185,10 @@ func (s *groupScreen) header() []string {
 		proto += " (" + ui.Sanitize(g.Assignor) + ")"
 	}
 	l1 := " " + th.Title.Render(ui.Sanitize(g.Group)) + sep + stateText(th, g.State) + sep + th.Muted.Render(proto) +
-		sep + th.Muted.Render(plural(g.Members, "member")) + sep + th.Muted.Render("verdict ") + statusStyle(th, g.status).Render(string(g.status))
+		sep + th.Muted.Render(plural(g.Members, "member")) + sep + th.Muted.Render("verdict ") + statusStyle(th, g.status).Render(statusText(g.status))
+	if g.reason != "" {
+		l1 += th.Muted.Render(": " + ui.Sanitize(g.reason) + " (" + g.basis + ")")
+	}
 	lagText := "-"
 	if !g.noLag {
 		lagText = ui.FormatCount(g.TotalLag)
@@ -320,7 +323,10 @@ func (s *groupScreen) detail() string {
 			owner += " @ " + ui.Sanitize(p.Host)
 		}
 	}
-	return th.Muted.Render(" "+where+" · ") + statusStyle(th, p.status).Render(string(p.status)) +
+	if p.reason != "" {
+		why = ui.Sanitize(p.reason)
+	}
+	return th.Muted.Render(" "+where+" · ") + statusStyle(th, p.status).Render(statusText(p.status)) +
 		th.Muted.Render(": "+why+" · "+owner+timeLagNote(p.tl))
 }
 
@@ -349,7 +355,7 @@ func (s *groupScreen) partCells(p partRow) []string {
 func partCell(p *partRow, col int) string {
 	switch col {
 	case pcStatus:
-		return string(p.status)
+		return statusText(p.status)
 	case pcTopic:
 		return ui.Sanitize(p.Topic)
 	case pcPart:

@@ -269,7 +269,7 @@ func groupCell(g *groupView, col int, mon *lagMonitor) string {
 		if g.Err != "" && len(g.parts) == 0 {
 			return "ERROR"
 		}
-		return string(g.status)
+		return statusText(g.status)
 	case gcGroup:
 		return ui.Sanitize(g.Group)
 	case gcProtocol:
@@ -378,7 +378,7 @@ func (s *groupsScreen) summary() string {
 	for i := range rows {
 		counts[rows[i].status]++
 	}
-	for _, st := range []lag.Status{lag.Lost, lag.Rewind, lag.Stall, lag.Stop, lag.Warn} {
+	for _, st := range []lag.Status{lag.Lost, lag.Rewind, lag.Stall, lag.Stop, lag.Behind, lag.Late, lag.Warn} {
 		if n := counts[st]; n > 0 {
 			line += th.Muted.Render(" · ") + statusStyle(th, st).Render(fmt.Sprintf("%d %s", n, st))
 		}

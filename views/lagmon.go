@@ -14,6 +14,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 )
@@ -38,6 +39,12 @@ const histCap = 720
 type lagMonitor struct {
 	refresh time.Duration
 	window  time.Duration
+
+	// smp is the lag history sampler of the cluster (env.Lag): when set,
+	// verdicts, reasons and time lags come from the recorded history, so
+	// a screen has them the moment it opens, and charts start with the
+	// recorded points. Its Snapshot and Totals are in memory (no I/O).
+	smp *laghist.Sampler
 
 	tracker lag.Tracker
 	// times is the newest record-timestamp map of the full groups list
@@ -88,6 +95,7 @@ func monitorFor(env *Env) *lagMonitor {
 		m.tracker.Capacity = trackerCap(m.refresh, m.window)
 		monitors[env] = m
 	}
+	m.smp = env.Lag
 	return m
 }
 
@@ -163,7 +171,11 @@ func (h *history) points() ([]time.Time, []int64) {
 type partView struct {
 	backend.PartitionLag
 	status lag.Status
+	reason string // one line: why this verdict ("" without a history sampler)
 	tl     backend.TimeLag
+	// hist holds the consume and produce rates the history judged on,
+	// when known (hist.Rates()).
+	hist lag.Verdict
 }
 
 // groupView is one group as a screen shows it: the backend row plus the
@@ -176,6 +188,14 @@ type groupView struct {
 	lost    int64           // records deleted before the group read them
 	lostOn  []string        // "topic/partition" of LOST partitions
 	noLag   bool            // no partition has a commit: lag unknown
+	// From the lag history (env.Lag): why the verdict, how much history
+	// it rests on ("based on 6h of samples"), and for rewind's own groups
+	// their role and label ("replay of email-notifier").
+	reason string
+	basis  string
+	role   lag.Status
+	label  string
+	hist   lag.Verdict // the group's verdict from the history, with its rates
 }
 
 // observe adds one sample of every group to the history and returns the
@@ -191,6 +211,16 @@ func (m *lagMonitor) observe(gls []backend.GroupLag, times map[backend.Position]
 		h := m.totals[g.Group]
 		if h == nil {
 			h = &history{}
+			if m.smp != nil {
+				// Start from the recorded points (a restart keeps the
+				// chart).
+				at, v := m.smp.Totals(g.Group)
+				for k := range at {
+					if at[k].Before(g.FetchedAt) {
+						h.add(at[k], v[k])
+					}
+				}
+			}
 			m.totals[g.Group] = h
 		}
 		h.add(g.FetchedAt, g.TotalLag)
@@ -226,6 +256,9 @@ func (m *lagMonitor) view(g *backend.GroupLag, sts []lag.Status, times map[backe
 		gv.parts = append(gv.parts, pv)
 	}
 	gv.status = lag.Worst(worst...)
+	if m.smp != nil {
+		m.fromHistory(&gv, topic)
+	}
 	if topic != "" {
 		gv.TotalLag = total
 		gv.Partitions = nil // parts holds the topic's rows
@@ -233,11 +266,67 @@ func (m *lagMonitor) view(g *backend.GroupLag, sts []lag.Status, times map[backe
 	return gv
 }
 
+// fromHistory takes the verdicts, reasons and time lags of gv from the lag
+// history's newest snapshot (judged on hours of samples, where the
+// monitor's own window holds what this screen has seen).
+func (m *lagMonitor) fromHistory(gv *groupView, topic string) {
+	sg, ok := m.smp.Snapshot().Group(gv.Group)
+	if !ok {
+		return
+	}
+	idx := make(map[backend.Position]int, len(sg.Partitions))
+	for k, p := range sg.Partitions {
+		idx[backend.Position{Topic: p.Topic, Partition: p.Partition}] = k
+	}
+	var worst []lag.Status
+	worstAt := -1
+	for i := range gv.parts {
+		pv := &gv.parts[i]
+		k, ok := idx[backend.Position{Topic: pv.Topic, Partition: pv.Partition}]
+		if !ok {
+			continue
+		}
+		v := sg.Parts[k].Verdict
+		pv.status, pv.reason, pv.hist = v.Status, v.Reason, v
+		if pv.tl.Source == "" || pv.tl.Source == backend.TimeLagEstimate {
+			if tl := sg.Parts[k].TimeLag; tl.Source != "" {
+				pv.tl = tl
+			}
+		}
+		if pv.tl.Source != "" && (gv.maxTime.Source == "" || pv.tl.Lag > gv.maxTime.Lag) {
+			gv.maxTime = pv.tl
+		}
+		worst = append(worst, v.Status)
+		if worstAt < 0 || v.Status.Severity() > gv.parts[worstAt].status.Severity() {
+			worstAt = i
+		}
+	}
+	gv.role, gv.label, gv.hist = sg.Role, sg.Label, sg.Verdict
+	gv.basis = sg.Verdict.BasisText()
+	if topic == "" {
+		gv.status, gv.reason = sg.Verdict.Status, sg.Verdict.Reason
+		return
+	}
+	if worstAt >= 0 {
+		gv.status = lag.Worst(worst...)
+		if sg.Role != "" {
+			gv.status = sg.Role
+		}
+		gv.reason = gv.parts[worstAt].reason
+	}
+}
+
 // snapshot rebuilds the newest view of a group from what the monitor
 // already holds, without adding a sample, so a group screen opens with
 // the numbers the list showed.
 func (m *lagMonitor) snapshot(group string, now time.Time) (groupView, bool) {
 	g, ok := m.last[group]
+	if !ok && m.smp != nil {
+		// Not seen by a screen yet: what the history recorded.
+		if sg, found := m.smp.Snapshot().Group(group); found {
+			g, ok = sg.GroupLag, true
+		}
+	}
 	if !ok {
 		return groupView{}, false
 	}
@@ -378,7 +467,19 @@ func statusStyle(th themes.Theme, s lag.Status) lipgloss.Style {
 	case lag.Stall, lag.Stop, lag.Rewind, lag.Lost:
 		return th.Error.Bold(true)
 	}
-	return th.Muted
+	return th.Muted // UNKNOWN, and rewind's own groups: never an alarm
+}
+
+// statusText is a verdict as the status column shows it: rewind's own
+// groups in lower case, so they never read like an alarm.
+func statusText(s lag.Status) string {
+	switch s {
+	case lag.Replay:
+		return "replay"
+	case lag.Projection:
+		return "project"
+	}
+	return string(s)
 }
 
 // restyleCells re-renders cells [start, end) of each visible row line of a

@@ -110,6 +110,9 @@ func tailTicks(path string, cutoff time.Time) ([]Tick, int64, bool, error) {
 	}
 	size := st.Size()
 	for n := int64(256 << 10); ; n *= 4 {
+		// Bounded: on a huge cluster ten minutes of samples can be more
+		// than is worth reading at start; take the newest maxTailBytes.
+		n = min(n, maxTailBytes)
 		buf, err := readTail(f, size, n)
 		if err != nil {
 			return nil, 0, false, err
@@ -132,7 +135,7 @@ func tailTicks(path string, cutoff time.Time) ([]Tick, int64, bool, error) {
 				break
 			}
 		}
-		if !older && !whole {
+		if !older && !whole && n < maxTailBytes {
 			continue
 		}
 		var out []Tick
@@ -145,9 +148,11 @@ func tailTicks(path string, cutoff time.Time) ([]Tick, int64, bool, error) {
 				out = append(out, tk)
 			}
 		}
-		return out, end, older, nil
+		return out, end, older || !whole, nil
 	}
 }
+
+const maxTailBytes = 64 << 20
 
 // Follow returns the ticks appended to the full tier since the last Load
 // or Follow, oldest first (a follower's view of what the leader writes).

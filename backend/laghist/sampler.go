@@ -65,6 +65,27 @@ type Sampler struct {
 	poll    PollStats
 	snap    *Snapshot
 	changed chan struct{}
+	// totals is each group's recent total lag, for charts that open with
+	// history.
+	totals map[string]*totalSeries
+}
+
+// totalsCap bounds the total-lag points kept per group in memory (24
+// minutes at the default 2s refresh; older points come from the store).
+const totalsCap = 720
+
+type totalSeries struct {
+	at []time.Time
+	v  []int64
+}
+
+func (t *totalSeries) add(at time.Time, v int64) {
+	t.at = append(t.at, at)
+	t.v = append(t.v, v)
+	if len(t.at) > 2*totalsCap {
+		t.at = append(t.at[:0], t.at[len(t.at)-totalsCap:]...)
+		t.v = append(t.v[:0], t.v[len(t.v)-totalsCap:]...)
+	}
 }
 
 // PollStats is the sampler's own health, for the status line and metrics.
@@ -88,7 +109,8 @@ func NewSampler(c *backend.Cluster, st *Store, cfg Config) *Sampler {
 	if cfg.Eval.Window <= 0 {
 		cfg.Eval.Window = LagWindow(cfg.Refresh)
 	}
-	s := &Sampler{c: c, st: st, cfg: cfg, meta: map[string]GroupMeta{}, metaRaw: map[string][]byte{}, changed: make(chan struct{})}
+	s := &Sampler{c: c, st: st, cfg: cfg, meta: map[string]GroupMeta{}, metaRaw: map[string][]byte{}, changed: make(chan struct{}),
+		totals: map[string]*totalSeries{}}
 	s.tr.Capacity = min(120, max(lag.DefaultCapacity, int(cfg.Eval.Window/cfg.Refresh)+2))
 	return s
 }
@@ -162,14 +184,18 @@ func (s *Sampler) loadLocked() error {
 	now := s.now()
 	// Every downsampled tick, not one per CoarseStep: Window.Add keeps the
 	// first sample after a reset or rewind in its coarse ring, and that
-	// one sets where the rates and the basis start.
-	ticks, err := s.st.Load(now, s.cfg.Eval.Window*3/2, lag.CoarseSpan, 0)
+	// one sets where the rates and the basis start. Full resolution for
+	// the last ten minutes at least, so a chart reopens as it was.
+	ticks, err := s.st.Load(now, max(s.cfg.Eval.Window*3/2, 10*time.Minute), lag.CoarseSpan, 0)
 	if err != nil {
 		return err
 	}
 	s.meta, _ = s.st.ReadMeta()
 	for i := range ticks {
 		s.apply(&ticks[i])
+	}
+	if len(ticks) > 0 {
+		s.bump()
 	}
 	return nil
 }
@@ -376,6 +402,12 @@ func (s *Sampler) apply(t *Tick) {
 		return // already seen (a follower reading what it sampled)
 	}
 	for _, g := range t.Groups {
+		ts := s.totals[g.Group]
+		if ts == nil {
+			ts = &totalSeries{}
+			s.totals[g.Group] = ts
+		}
+		ts.add(t.At, g.TotalLag())
 		for _, p := range g.Parts {
 			s.tr.Add(lag.Key{Group: g.Group, Topic: p.Topic, Partition: p.Partition}, lag.Sample{
 				At: t.At, Committed: p.Committed, LogStart: p.LogStart, HighWatermark: p.HighWatermark,
@@ -389,16 +421,41 @@ func (s *Sampler) apply(t *Tick) {
 	// Forget partitions not seen for a while, so memory follows the
 	// cluster and not everything ever seen.
 	if s.seq%64 == 0 {
-		s.tr.Prune(t.At.Add(-5 * s.cfg.Eval.Window))
+		cut := t.At.Add(-5 * s.cfg.Eval.Window)
+		s.tr.Prune(cut)
+		for g, ts := range s.totals {
+			if n := len(ts.at); n == 0 || ts.at[n-1].Before(cut) {
+				delete(s.totals, g)
+			}
+		}
 	}
 	s.seq++
 }
 
-// bump tells waiters that a new tick arrived.
+// bump judges the new state (here, on the sampler's goroutine: the
+// verdicts and the own-group labels may read the data dir, which a UI's
+// event loop must not) and tells waiters.
 func (s *Sampler) bump() {
 	s.snap = nil
+	s.snap = s.snapshotLocked()
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// Totals returns a group's recent total lag, oldest first (at most
+// totalsCap points), for a chart that opens with history.
+func (s *Sampler) Totals(group string) ([]time.Time, []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.totals[group]
+	if ts == nil {
+		return nil, nil
+	}
+	at, v := ts.at, ts.v
+	if len(at) > totalsCap {
+		at, v = at[len(at)-totalsCap:], v[len(v)-totalsCap:]
+	}
+	return append([]time.Time(nil), at...), append([]int64(nil), v...)
 }
 
 // Changed is closed when the next tick arrives (call again for the one
@@ -474,17 +531,25 @@ func (s *Sampler) WithWindows(fn func(w func(group, topic string, partition int3
 }
 
 // Snapshot returns the newest state, judged at the newest sample's time. It
-// is computed once per sample and shared.
+// is computed once per sample, when the sample arrives, so this is cheap
+// (no I/O): a UI's Update may call it.
 func (s *Sampler) Snapshot() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.snap == nil {
+		s.snap = s.snapshotLocked()
+	}
+	c := *s.snap // Groups are shared, read-only
+	c.Poll = s.poll
+	return &c
+}
+
+func (s *Sampler) snapshotLocked() *Snapshot {
 	if s.snap != nil {
-		s.snap.Poll = s.poll
 		return s.snap
 	}
 	sn := &Snapshot{Seq: s.seq, Since: s.since, Poll: s.poll}
 	if s.last == nil {
-		s.snap = sn
 		return sn
 	}
 	t := s.last
@@ -494,7 +559,6 @@ func (s *Sampler) Snapshot() *Snapshot {
 		sn.Groups = append(sn.Groups, s.judge(&gt, t.At))
 	}
 	sort.Slice(sn.Groups, func(i, j int) bool { return sn.Groups[i].Group < sn.Groups[j].Group })
-	s.snap = sn
 	return sn
 }
 

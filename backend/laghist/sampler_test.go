@@ -4,23 +4,19 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
 	"github.com/rewind-log/rewind/internal/testkit"
 )
 
-// world is a kfake cluster with live traffic and two real consumer groups:
-// "fast" keeps up, "slow" processes a quarter of what is produced.
+// world is a kfake cluster with live traffic (30 records/s over 3
+// partitions) and two real consumer groups: "fast" keeps up, "slow"
+// processes a quarter of what is produced.
 type world struct {
 	b       *testkit.Broker
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
 	dataDir string
 }
 
@@ -28,60 +24,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{b: testkit.NewBroker(t), dataDir: t.TempDir()}
 	w.b.CreateTopic("events", 3, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel = cancel
-	t.Cleanup(w.stop)
-	// The producer: 30 records/s, round robin over the partitions.
-	w.wg.Go(func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			var recs []*kgo.Record
-			for p := range int32(3) {
-				recs = append(recs, &kgo.Record{Topic: "events", Partition: p, Value: []byte(fmt.Sprint(i))})
-			}
-			w.b.Client.ProduceSync(ctx, recs...)
-		}
-	})
-	consumer := func(group string, perRecord time.Duration) {
-		// Small fetches (a batch or two per partition) keep a slow
-		// consumer fair across partitions, like the demo's lagging group.
-		cl := w.b.NewClient(kgo.ConsumerGroup(group), kgo.ConsumeTopics("events"), kgo.DisableAutoCommit(),
-			kgo.FetchMaxWait(100*time.Millisecond), kgo.FetchMaxPartitionBytes(200),
-			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-		w.wg.Go(func() {
-			defer cl.Close()
-			for {
-				fs := cl.PollRecords(ctx, 10)
-				if ctx.Err() != nil {
-					return
-				}
-				for _, r := range fs.Records() {
-					if perRecord > 0 {
-						select {
-						case <-ctx.Done():
-							return
-						case <-time.After(perRecord):
-						}
-					}
-					_ = cl.CommitRecords(ctx, r)
-				}
-			}
-		})
-	}
-	consumer("fast", 0)
-	consumer("slow", 133*time.Millisecond) // 7.5/s against 30/s
+	w.b.Traffic("events", 3, 100*time.Millisecond)
+	w.b.Consumer("fast", "events", 0)
+	w.b.Consumer("slow", "events", 133*time.Millisecond) // 7.5/s against 30/s
 	return w
-}
-
-func (w *world) stop() {
-	w.cancel()
-	w.wg.Wait()
 }
 
 func (w *world) cluster(t *testing.T) *backend.Cluster {
