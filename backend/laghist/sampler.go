@@ -115,9 +115,17 @@ func NewSampler(c *backend.Cluster, st *Store, cfg Config) *Sampler {
 	return s
 }
 
+// EmbeddedKey names the embedded log's history: its data dir holds one
+// cluster, whatever port it listens on (kfake reports the same cluster id
+// for every embedded log).
+const EmbeddedKey = "embedded"
+
 // OpenStore opens the history of c's cluster in dataDir (one Metadata
-// request for the cluster id).
+// request for the cluster id; none for the embedded log).
 func OpenStore(ctx context.Context, c *backend.Cluster, dataDir string) (*Store, error) {
+	if c.Embedded() {
+		return Open(dataDir, EmbeddedKey, Options{})
+	}
 	id, err := c.ClusterID(ctx)
 	if err != nil {
 		return nil, err

@@ -188,3 +188,29 @@ func TestOwnGroupsLabelled(t *testing.T) {
 		t.Fatalf("own group row: lag %d time lag %+v", own.TotalLag, own.MaxTimeLag)
 	}
 }
+
+func TestOpenStoreKeys(t *testing.T) {
+	b := testkit.NewBroker(t)
+	dir := t.TempDir()
+	open := func(embedded bool) string {
+		c, err := backend.Connect(context.Background(), backend.Options{Brokers: b.Addrs(), Embedded: embedded})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		st, err := OpenStore(context.Background(), c, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		return st.Path()
+	}
+	// The embedded log's history does not depend on its port (a restart
+	// on --listen 127.0.0.1:0 keeps it); a remote kfake's is per address.
+	if p := open(true); !strings.HasSuffix(p, "/lag/embedded") {
+		t.Fatalf("embedded: %s", p)
+	}
+	if p := open(false); !strings.Contains(p, "/lag/kfake@127.0.0.1") {
+		t.Fatalf("remote kfake: %s", p)
+	}
+}
