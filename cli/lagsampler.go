@@ -12,6 +12,7 @@ import (
 	"github.com/rewind-log/rewind/backend/lag"
 	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/backend/lagmetrics"
+	"github.com/rewind-log/rewind/internal/when"
 	"github.com/rewind-log/rewind/project"
 	"github.com/rewind-log/rewind/replay"
 	"github.com/rewind-log/rewind/ui"
@@ -54,9 +55,9 @@ func groupThresholds(ctxName string, groups map[string]connect.GroupSettings) (m
 			out[g] = -1
 			continue
 		}
-		d, err := time.ParseDuration(v)
+		d, err := when.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("context %q: groups.%s.lag_threshold %q: want a duration such as 30m or 2h, or off",
+			return nil, fmt.Errorf("context %q: groups.%s.lag_threshold %q: want a duration such as 30m, 2h or 1d, or off",
 				ui.Sanitize(ctxName), ui.Sanitize(g), ui.Sanitize(v))
 		}
 		out[g] = d

@@ -6,6 +6,6 @@ package connect
 // Unknown keys are rejected when the file is read, so a typo is an error.
 type GroupSettings struct {
 	// LagThreshold is the time lag over which the group's verdict is LATE
-	// (default 15m): a Go duration ("30m", "2h") or "off".
+	// (default 15m): a duration ("30m", "2h", "1d") or "off".
 	LagThreshold string `yaml:"lag_threshold"`
 }
