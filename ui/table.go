@@ -26,6 +26,9 @@ type Column struct {
 	Flex int
 	// Right right-aligns the column (numbers).
 	Right bool
+	// Middle truncates a long cell in the middle, keeping its end, where
+	// names differ at the end ("rewind.pr…venue_v2.v2" and "….v1").
+	Middle bool
 }
 
 // wheelStep is how many rows one mouse wheel notch moves the cursor.
@@ -336,6 +339,9 @@ func (t *Table) appendRow(b []byte, cells []string) []byte {
 				cell = Sanitize(cell)
 			}
 		}
+		if c.Middle {
+			cell = truncateMiddle(cell, avail)
+		}
 		b = appendCell(b, cell, avail, c.Right)
 		used += 1 + avail
 	}
@@ -363,6 +369,21 @@ func appendCell(b []byte, s string, width int, right bool) []byte {
 	}
 	b = append(b, s...)
 	return appendSpaces(b, width-sw)
+}
+
+// truncateMiddle fits s into width cells by cutting its middle: a third of
+// the room for the start, the rest for the end.
+func truncateMiddle(s string, width int) string {
+	sw := textWidth(s)
+	if sw <= width || width < 5 {
+		return s
+	}
+	head := (width - 1) / 3
+	tail := width - 1 - head
+	if isASCII(s) {
+		return s[:head] + "…" + s[len(s)-tail:]
+	}
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
 }
 
 func appendSpaces(b []byte, n int) []byte {

@@ -294,3 +294,17 @@ func BenchmarkTableView(b *testing.B) {
 		_ = tb.View()
 	}
 }
+
+func TestTruncateMiddle(t *testing.T) {
+	a := truncateMiddle("rewind.projection.revenue_v2.v1", 20)
+	b := truncateMiddle("rewind.projection.revenue_v2.v2", 20)
+	if a == b || textWidth(a) != 20 || a != "rewind…revenue_v2.v1" {
+		t.Fatalf("%q %q", a, b)
+	}
+	if got := truncateMiddle("short", 20); got != "short" {
+		t.Fatal(got)
+	}
+	if got := truncateMiddle("αβγδεζηθικλμνξοπρστυφχψω", 10); textWidth(got) != 10 || !strings.HasSuffix(got, "υφχψω") {
+		t.Fatalf("%q", got)
+	}
+}

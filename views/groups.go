@@ -306,7 +306,7 @@ func (s *groupsScreen) columns(w int) []ui.Column {
 	}
 	all := map[int]ui.Column{
 		gcStatus:   col(gcStatus, ui.Column{Width: statusWidth}),
-		gcGroup:    col(gcGroup, ui.Column{MinWidth: 10, Flex: 2}),
+		gcGroup:    col(gcGroup, ui.Column{MinWidth: 10, Flex: 2, Middle: true}),
 		gcProtocol: col(gcProtocol, ui.Column{Width: 8}),
 		gcState:    col(gcState, ui.Column{Width: 11}),
 		gcMembers:  col(gcMembers, ui.Column{Width: 7, Right: true}),

@@ -32,7 +32,20 @@ func TestLagScreensFromHistory(t *testing.T) {
 	}
 	t.Cleanup(c.Close)
 	dir := t.TempDir()
-	cfg := laghist.Config{Refresh: 100 * time.Millisecond, Eval: lag.Config{Window: 2 * time.Second, RateHorizon: time.Minute}}
+	// rewind's own groups: a replay and two runs of one projection.
+	b.Commit("slow.replay.20260901-120000", "events", map[int32]int64{0: 1})
+	b.Commit("rewind.projection.revenue_by_customer.v1", "events", map[int32]int64{0: 1})
+	b.Commit("rewind.projection.revenue_by_customer.v2", "events", map[int32]int64{0: 1})
+	cfg := laghist.Config{Refresh: 100 * time.Millisecond, Eval: lag.Config{Window: 2 * time.Second, RateHorizon: time.Minute},
+		Role: func(g string) (lag.Status, string) {
+			switch {
+			case strings.Contains(g, ".replay."):
+				return lag.Replay, "replay of slow"
+			case strings.HasPrefix(g, "rewind.projection."):
+				return lag.Projection, "projection revenue_by_customer"
+			}
+			return "", ""
+		}}
 	newSampler := func() *laghist.Sampler {
 		id, err := c.ClusterID(context.Background())
 		if err != nil {
@@ -68,6 +81,13 @@ func TestLagScreensFromHistory(t *testing.T) {
 	s := h.waitText(t, "slow", "fast")
 	lineHas(t, s, "BEHIND", "slow")
 	lineHas(t, s, "OK", "fast")
+	// rewind's own groups are labelled, never STOP.
+	s = h.waitText(t, "slow.replay.20260901-120000", "rewind.projection.revenue_by_customer.v2")
+	lineHas(t, s, "replay", "slow.replay.20260901-120000")
+	lineHas(t, s, "project", "rewind.projection.revenue_by_customer.v1")
+	if strings.Contains(s, "STOP") {
+		t.Fatalf("an own group raised STOP:\n%s", s)
+	}
 
 	// The group screen says why, and on how much history.
 	h.keys("/")
@@ -78,4 +98,12 @@ func TestLagScreensFromHistory(t *testing.T) {
 	s = h.waitText(t, "verdict BEHIND", "falling behind: consuming", "based on ")
 	t.Log("\n" + s)
 	h.quit(t)
+
+	// At 80 columns the two projection runs stay distinguishable: long
+	// names are cut in the middle, keeping the end.
+	n := startApp(t, env, NewGroups(env, "", WithRefresh(time.Second)), 80, 24)
+	n.waitText(t, "slow", "fast")
+	s = n.waitText(t, "ustomer.v1", "ustomer.v2", "rewin…")
+	t.Log("\n" + s)
+	n.quit(t)
 }
