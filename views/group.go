@@ -72,6 +72,8 @@ type groupScreen struct {
 	focusMembers bool
 	member       string // show only this member's partitions
 	chartOff     bool
+	chart        chartState
+	applied      bool // a refresh was applied since the last Update
 
 	timeErr error
 	updated time.Time
@@ -99,6 +101,7 @@ type groupResult struct {
 func NewGroup(env *Env, group string, opts ...LagOption) ui.Screen {
 	m := monitorFor(env)
 	s := &groupScreen{env: env, mon: m, group: group, refresh: lagOpts(m, opts).refresh, times: m.times}
+	s.chart.span = defaultChartSpan
 	s.load = ui.NewLoader(env.Theme, ui.LoaderSpec[groupResult]{Fetch: s.fetch, Apply: s.apply,
 		What: "group " + group, Every: s.refresh})
 	s.members = ui.NewTable(env.Theme, nil)
@@ -143,7 +146,7 @@ func (s *groupScreen) Title() string { return s.group }
 
 func (s *groupScreen) Help() []key.Binding {
 	return []key.Binding{keyGroupFocus, keyGroupEnter, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.parts.SortKeys(),
-		keyLagPause, keyGroupChart, keyGroupReset, keyGroupDel, keyGroupDelOf, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
+		keyLagPause, keyGroupChart, keyChartShorter, keyChartLonger, keyChartTime, keyGroupReset, keyGroupDel, keyGroupDelOf, ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown,
 		ui.Keys.Top, ui.Keys.Bottom, keyLagEstim, keyGroupLost}
 }
 
@@ -152,7 +155,7 @@ func (s *groupScreen) CapturingInput() bool { return s.parts.PromptActive() }
 // Close stops an in-flight refresh when the screen is popped.
 func (s *groupScreen) Close() { s.load.Close() }
 
-func (s *groupScreen) Init() tea.Cmd { return s.load.Start() }
+func (s *groupScreen) Init() tea.Cmd { return tea.Batch(s.load.Start(), s.chartFetch(true)) }
 
 func (s *groupScreen) Refresh() tea.Cmd { return s.load.Refresh() }
 
@@ -187,9 +190,16 @@ func (s *groupScreen) Back() (bool, tea.Cmd) {
 
 func (s *groupScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	if cmd, ok := s.load.Update(msg); ok {
+		if s.applied {
+			// A refresh came in: the chart's recorded history may be due.
+			s.applied = false
+			cmd = tea.Batch(cmd, s.chartFetch(false))
+		}
 		return s, cmd
 	}
 	switch msg := msg.(type) {
+	case chartMsg:
+		s.chartResult(msg)
 	case tea.MouseWheelMsg:
 		s.focused().HandleMouse(msg)
 	case tea.PasteMsg:
@@ -208,6 +218,7 @@ func (s *groupScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 // apply installs a refresh (in Update: the monitor belongs to the event
 // loop).
 func (s *groupScreen) apply(r groupResult) {
+	s.applied = true
 	s.timeErr = r.timeErr
 	if r.times != nil {
 		s.times = r.times
@@ -289,6 +300,9 @@ func (s *groupScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keyGroupChart):
 		s.chartOff = !s.chartOff
 		s.layout()
+	case key.Matches(msg, keyChartShorter, keyChartLonger, keyChartTime):
+		cmd, _ := s.chartKeyMsg(msg)
+		return cmd
 	case key.Matches(msg, keyGroupReset):
 		// Read-only (flag or context) is refused before any prompt, with
 		// the reason; the backend refuses the write again regardless.

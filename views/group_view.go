@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
@@ -38,7 +40,7 @@ func (s *groupScreen) headerLines() int {
 // partition columns for the width. At 80x24 the chart collapses to a
 // one-line sparkline and OWNER and TREND go (the detail line names the
 // selected partition's owner); from 100 cells OWNER is back, from 120
-// TREND; from 30 lines the chart gets up to 10.
+// TREND; from 30 lines the chart gets up to 11 (a title and 10 lines).
 func (s *groupScreen) layout() {
 	w, h := s.w, s.h
 	const (
@@ -48,7 +50,10 @@ func (s *groupScreen) layout() {
 	avail := h - s.headerLines() - titleLines - detailLines
 	s.chartH = 1 // the sparkline line
 	if !s.chartOff && h >= 30 {
-		s.chartH = min(10, max(5, h/4))
+		// A title line, then an even number of chart lines, so the
+		// top of the y axis is labelled.
+		s.chartH = min(11, max(5, h/4))
+		s.chartH -= (s.chartH - 1) % 2
 	}
 	if s.chartOff {
 		s.chartH = 0
@@ -142,8 +147,17 @@ func (s *groupScreen) View() string {
 	if s.chartH == 1 {
 		lines = append(lines, s.sparkLine())
 	} else if s.chartH > 1 {
-		at, v := s.mon.totals[s.group].points()
-		lines = append(lines, strings.Split(lagChart(at, v, s.w, s.chartH, th), "\n")...)
+		now := s.env.now()
+		at, v := s.chartPoints(now)
+		if n := len(at); n > 0 && at[n-1].After(now) {
+			now = at[n-1] // a sample stamped after the screen's clock
+		}
+		spec := chartSpec{from: now.Add(-s.chart.spanDur()), to: now, markers: s.spanMarkers()}
+		if s.chart.timeMode {
+			spec.yLabel = func(sec int64) string { return ui.FormatAge(time.Duration(sec) * time.Second) }
+		}
+		lines = append(lines, s.chartTitle())
+		lines = append(lines, strings.Split(lagChart(at, v, s.w, s.chartH-1, th, spec), "\n")...)
 	}
 	lines = append(lines, s.tableTitle(true))
 	if s.membersH > 0 {
@@ -236,21 +250,35 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// sparkLine is the collapsed chart: the total lag history on one line.
+// sparkLine is the collapsed chart: the span's lag history on one line,
+// and the newest marker in it.
 func (s *groupScreen) sparkLine() string {
 	th := s.env.Theme
-	at, v := s.mon.totals[s.group].points()
-	label := " lag history "
+	now := s.env.now()
+	at, v := s.chartPoints(now)
+	if n := len(at); n > 0 && at[n-1].After(now) {
+		now = at[n-1] // a sample stamped after the screen's clock
+	}
+	label := " lag history " + chartSpans[s.chart.span].name + " "
+	if s.chart.timeMode {
+		label = " time lag history " + chartSpans[s.chart.span].name + " "
+	}
 	if len(at) < 2 {
-		return th.Muted.Render(label + "collecting samples…")
+		return th.Muted.Render(label + "collecting samples… ([ ] span)")
 	}
 	span := " last " + ui.FormatAge(at[len(at)-1].Sub(at[0]))
-	wid := max(4, s.w-len(label)-len(span)-1)
-	vals := make([]float64, len(v))
-	for i, x := range v {
-		vals[i] = float64(x)
+	mark := ""
+	if ms := s.spanMarkers(); len(ms) > 0 {
+		mk := ms[len(ms)-1]
+		mark = "  " + string(mk.mark) + " " + markerTime(mk.at, now) + " " + mk.what
 	}
-	return th.Muted.Render(label) + th.Info.Render(lagSparkline(vals, wid)) + th.Muted.Render(span)
+	wid := s.w - len(label) - len(span) - ansi.StringWidth(mark) - 1
+	if wid < 8 {
+		mark, wid = "", s.w-len(label)-len(span)-1
+	}
+	wid = max(4, wid)
+	vals := resample(at, v, now.Add(-s.chart.spanDur()), now, wid)
+	return th.Muted.Render(label) + th.Info.Render(lagSparkline(vals, wid)) + th.Muted.Render(span) + th.Warn.Render(mark)
 }
 
 func (s *groupScreen) tableTitle(members bool) string {

@@ -51,6 +51,7 @@ var (
 var (
 	keyGroupsOpen   = binding([]string{"enter"}, "enter", "group lag")
 	keyGroupsDelete = binding([]string{"D"}, "D", "delete the group (only when empty; type its name)")
+	keyGroupsOwn    = binding([]string{"o"}, "o", "show/hide rewind's own groups (replays, projections)")
 )
 
 // Sortable columns of the groups list, in display order.
@@ -76,6 +77,10 @@ type groupsScreen struct {
 	mon     *lagMonitor
 	topic   string
 	refresh time.Duration
+	// showOwn lists rewind's own groups (replays, projections): hidden by
+	// default, counted in the summary, so they never sit among the live
+	// ones unasked.
+	showOwn bool
 
 	visCols []int // logical column of each visible column
 	// times is this screen's cache of record timestamps for TimeLags: a
@@ -114,6 +119,7 @@ func NewGroups(env *Env, topic string, opts ...LagOption) ui.Screen {
 			Key:        func(g groupView) string { return g.Group },
 			Match:      func(g groupView, f string) bool { return g.matches(f) },
 			FilterHint: "filter groups, topics, states, verdicts",
+			Keep:       func(g groupView) bool { return s.showOwn || g.role == "" },
 			Sorts: []ui.Sort[groupView]{
 				sortBy(gcStatus, func(a, b groupView) int {
 					return cmp.Or(cmp.Compare(a.status.Severity(), b.status.Severity()), cmp.Compare(lagKey(&a), lagKey(&b)))
@@ -131,12 +137,14 @@ func NewGroups(env *Env, topic string, opts ...LagOption) ui.Screen {
 			Tie:   func(a, b groupView) int { return cmp.Compare(a.Group, b.Group) },
 			Empty: s.empty,
 		},
-		Loading: "loading consumer groups…",
-		What:    "consumer groups",
-		Every:   s.refresh,
-		Summary: s.summary,
-		Keys:    s.keys,
-		Restyle: s.restyle,
+		Loading:      "loading consumer groups…",
+		What:         "consumer groups",
+		Every:        s.refresh,
+		Summary:      s.summary,
+		Keys:         s.keys,
+		Restyle:      s.restyle,
+		Detail:       s.detail,
+		DetailHeight: func(int) int { return 1 },
 	})
 	return s
 }
@@ -151,7 +159,7 @@ func (s *groupsScreen) Title() string {
 }
 
 func (s *groupsScreen) Help() []key.Binding {
-	return []key.Binding{keyGroupsOpen, keyGroupsDelete, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), keyLagPause,
+	return []key.Binding{keyGroupsOpen, keyGroupsDelete, ui.Keys.Filter, ui.Keys.SortNext, ui.Keys.SortReverse, s.SortKeys(), keyLagPause, keyGroupsOwn,
 		ui.Keys.Refresh, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Top, ui.Keys.Bottom, keyLagEstim}
 }
 
@@ -193,6 +201,13 @@ func (s *groupsScreen) keys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(msg, keyLagPause):
 		return s.Loader().TogglePause(), true
+	case key.Matches(msg, keyGroupsOwn):
+		s.showOwn = !s.showOwn
+		s.Apply()
+		if s.showOwn {
+			return ui.Toast("showing rewind's own groups (o hides them)"), true
+		}
+		return ui.Toast("rewind's own groups hidden (o shows them)"), true
 	}
 	return nil, false
 }
@@ -361,16 +376,66 @@ func (s *groupsScreen) restyle(view string) string {
 	})
 }
 
+// detail is the line under the table: the selected group's verdict and
+// why, on how much history ("based on 6h of samples"); for rewind's own
+// groups, what they are ("replay of email-notifier").
+func (s *groupsScreen) detail(w, _ int) []string {
+	g, ok := s.Selected()
+	if !ok {
+		return nil
+	}
+	th := s.env.Theme
+	why := g.reason
+	if why == "" {
+		why = verdictHint(g.status)
+	}
+	if g.basis != "" {
+		why += " (" + g.basis + ")"
+	}
+	line := th.Muted.Render(" "+ui.Sanitize(g.Group)+" · ") + statusStyle(th, g.status).Render(statusText(g.status)) +
+		th.Muted.Render(": "+ui.Sanitize(why))
+	return []string{ui.FitLine(line, w)}
+}
+
+// verdictHint is a verdict's meaning when no lag history gives a reason.
+func verdictHint(st lag.Status) string {
+	switch st {
+	case lag.Lost:
+		return "committed offset below the log start: records deleted before read"
+	case lag.Rewind:
+		return "committed offset moved backwards within the window"
+	case lag.Stall:
+		return "a live member holds a partition but its offset has not moved for longer than the window"
+	case lag.Stop:
+		return "lagging and no live member: the consumer is gone"
+	case lag.Warn:
+		return "lag grew at every sample across the window"
+	case lag.OK:
+		return "keeping up"
+	}
+	return "not enough samples yet"
+}
+
 // summary is the line above the table: counts by verdict, sort, refresh.
 func (s *groupsScreen) summary() string {
 	th := s.env.Theme
 	rows := s.Rows()
+	own := 0
+	for _, g := range s.Items() {
+		if g.role != "" {
+			own++
+		}
+	}
+	hidden := 0
+	if !s.showOwn {
+		hidden = own
+	}
 	head := " " + plural(len(rows), "group")
 	if s.topic != "" {
 		head = " " + plural(len(rows), "group") + " consume " + ui.Sanitize(s.topic)
 	}
-	if len(rows) != len(s.Items()) {
-		head += fmt.Sprintf(" of %d", len(s.Items()))
+	if len(rows) != len(s.Items())-hidden {
+		head += fmt.Sprintf(" of %d", len(s.Items())-hidden)
 	}
 	line := th.Muted.Render(head)
 	// Verdict counts of what is shown, worst first.
@@ -384,6 +449,9 @@ func (s *groupsScreen) summary() string {
 		}
 	}
 	var rest []string
+	if hidden > 0 {
+		rest = append(rest, plural(hidden, "rewind group")+" hidden (o)")
+	}
 	if f := s.FilterLabel(); f != "" {
 		rest = append(rest, f)
 	}

@@ -81,19 +81,29 @@ func TestLagScreensFromHistory(t *testing.T) {
 	s := h.waitText(t, "slow", "fast")
 	lineHas(t, s, "BEHIND", "slow")
 	lineHas(t, s, "OK", "fast")
-	// rewind's own groups are labelled, never STOP.
+	// rewind's own groups are set apart: hidden, counted, never STOP.
+	if !strings.Contains(s, "3 rewind groups hidden (o)") || strings.Contains(s, "replay.2026") || strings.Contains(s, "STOP") {
+		t.Fatalf("own groups not hidden:\n%s", s)
+	}
+	h.keys("o")
 	s = h.waitText(t, "slow.replay.20260901-120000", "rewind.projection.revenue_by_customer.v2")
 	lineHas(t, s, "replay", "slow.replay.20260901-120000")
 	lineHas(t, s, "project", "rewind.projection.revenue_by_customer.v1")
-	if strings.Contains(s, "STOP") {
-		t.Fatalf("an own group raised STOP:\n%s", s)
+	if strings.Contains(s, "STOP") || strings.Contains(s, "hidden (o)") {
+		t.Fatalf("an own group raised STOP, or still counted hidden:\n%s", s)
 	}
+	h.keys("o")
+	h.waitFor(t, "own groups hidden again", func(s string) bool {
+		return !strings.Contains(s, "replay.2026") && strings.Contains(s, "3 rewind groups hidden (o)")
+	})
 
 	// The group screen says why, and on how much history.
 	h.keys("/")
 	h.typeText("slow")
 	h.keys("enter")
 	h.waitFor(t, "filtered to slow", func(s string) bool { return !strings.Contains(s, "fast") })
+	// The list says why under the table, and on how much history.
+	h.waitText(t, "slow · BEHIND: falling behind: consuming", "(based on ")
 	h.keys("enter")
 	s = h.waitText(t, "verdict BEHIND", "falling behind: consuming", "based on ")
 	t.Log("\n" + s)
@@ -103,6 +113,7 @@ func TestLagScreensFromHistory(t *testing.T) {
 	// names are cut in the middle, keeping the end.
 	n := startApp(t, env, NewGroups(env, "", WithRefresh(time.Second)), 80, 24)
 	n.waitText(t, "slow", "fast")
+	n.keys("o")
 	s = n.waitText(t, "ustomer.v1", "ustomer.v2", "rewin…")
 	t.Log("\n" + s)
 	n.quit(t)

@@ -117,6 +117,28 @@ func trackerCap(refresh, window time.Duration) int {
 type history struct {
 	at []time.Time
 	v  []int64
+	// seeded: the recorded points of the lag history were taken in.
+	seeded bool
+}
+
+// prepend puts the points older than the oldest one held before them.
+func (h *history) prepend(at []time.Time, v []int64) {
+	n := len(at)
+	if len(h.at) > 0 {
+		n = 0
+		for n < len(at) && at[n].Before(h.at[0]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	h.at = append(append([]time.Time(nil), at[:n]...), h.at...)
+	h.v = append(append([]int64(nil), v[:n]...), h.v...)
+	if len(h.at) > 2*histCap {
+		h.at = append(h.at[:0], h.at[len(h.at)-histCap:]...)
+		h.v = append(h.v[:0], h.v[len(h.v)-histCap:]...)
+	}
 }
 
 func (h *history) add(t time.Time, v int64) {
@@ -211,17 +233,15 @@ func (m *lagMonitor) observe(gls []backend.GroupLag, times map[backend.Position]
 		h := m.totals[g.Group]
 		if h == nil {
 			h = &history{}
-			if m.smp != nil {
-				// Start from the recorded points (a restart keeps the
-				// chart).
-				at, v := m.smp.Totals(g.Group)
-				for k := range at {
-					if at[k].Before(g.FetchedAt) {
-						h.add(at[k], v[k])
-					}
-				}
-			}
 			m.totals[g.Group] = h
+		}
+		if !h.seeded && m.smp != nil {
+			// Start from the recorded points (a restart keeps the
+			// chart); until the sampler has loaded them, try again on
+			// the next sample.
+			at, v := m.smp.Totals(g.Group)
+			h.seeded = len(at) > 0
+			h.prepend(at, v)
 		}
 		h.add(g.FetchedAt, g.TotalLag)
 		out = append(out, m.view(g, sts, times, now, topic))

@@ -284,3 +284,15 @@ func bucket(pts []Point, from, to time.Time, n int) []Point {
 	}
 	return out
 }
+
+// Series is the store's Series for a chart, nil without a store. Unlike the
+// rest of the store it is safe from any goroutine while the sampler
+// appends: it reads only complete lines of segment files (a segment pruned
+// meanwhile is skipped).
+func (s *Sampler) Series(group string, from, to time.Time, maxPoints int) ([]Point, error) {
+	st := s.Store()
+	if st == nil {
+		return nil, nil
+	}
+	return st.Series(group, from, to, maxPoints)
+}
