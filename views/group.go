@@ -239,6 +239,7 @@ func (s *groupScreen) apply(r groupResult) {
 func (s *groupScreen) setGroup(gv groupView) {
 	first := !s.have
 	s.gv, s.have = gv, true
+	s.pickSpan()
 	horizon := max(30*time.Second, 5*s.refresh)
 	var all []partRow
 	s.consume, s.produce, s.rateOK = 0, 0, false

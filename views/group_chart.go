@@ -36,7 +36,9 @@ var chartSpans = []struct {
 }
 
 // defaultChartSpan is 1h: the last hour shows a restart's "last ten
-// minutes" and the trend before them.
+// minutes" and the trend before them. A group with less than 5 minutes of
+// history opens on 5m instead (see pickSpan), so a new one is not a dot at
+// the right edge.
 const defaultChartSpan = 1
 
 var (
@@ -68,6 +70,7 @@ type chartKey struct {
 // chartState is the chart's span, mode and the recorded points of both.
 type chartState struct {
 	chartKey
+	chosen   bool // the operator picked the span: keep it
 	series   []laghist.Point
 	seriesOf chartKey
 	haveSer  bool
@@ -102,6 +105,7 @@ func (c *chartState) every(refresh time.Duration) time.Duration {
 // chartKeyMsg handles [, ] and T; ok is false for other keys.
 func (s *groupScreen) chartKeyMsg(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	c := &s.chart
+	c.chosen = true
 	switch {
 	case key.Matches(msg, keyChartShorter):
 		c.span = max(0, c.span-1)
@@ -113,6 +117,18 @@ func (s *groupScreen) chartKeyMsg(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	return s.chartFetch(true), true
+}
+
+// pickSpan opens the chart on 5m while the group has less than 5 minutes
+// of history, else on the default, until the operator picks one.
+func (s *groupScreen) pickSpan() {
+	if s.chart.chosen {
+		return
+	}
+	s.chart.span = defaultChartSpan
+	if at, _ := s.mon.totals[s.group].points(); len(at) == 0 || at[len(at)-1].Sub(at[0]) < chartSpans[0].d {
+		s.chart.span = 0
+	}
 }
 
 // chartFetch reads the span's recorded history (when the span needs the

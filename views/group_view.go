@@ -154,7 +154,8 @@ func (s *groupScreen) View() string {
 		}
 		spec := chartSpec{from: now.Add(-s.chart.spanDur()), to: now, markers: s.spanMarkers()}
 		if s.chart.timeMode {
-			spec.yLabel = func(sec int64) string { return ui.FormatAge(time.Duration(sec) * time.Second) }
+			// Hours and minutes: "14h" on every label would hide a trend.
+			spec.yLabel = func(sec int64) string { return lag.FormatDuration(time.Duration(sec) * time.Second) }
 		}
 		lines = append(lines, s.chartTitle())
 		lines = append(lines, strings.Split(lagChart(at, v, s.w, s.chartH-1, th, spec), "\n")...)

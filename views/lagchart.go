@@ -158,7 +158,9 @@ func renderLagChart(at []time.Time, v []int64, w, h int, th themes.Theme, spec c
 		// About eight time labels across, whatever the width.
 		tslc.WithXYSteps(max(2, w/8), 2),
 		tslc.WithXLabelFormatter(func(_ int, x float64) string {
-			age := last.Sub(time.Unix(int64(x), 0)).Round(round)
+			// From the axis' own (whole-second) ends, so the labels of
+			// a span and width are always the same.
+			age := time.Duration((float64(last.Unix()) - x) * float64(time.Second)).Round(round)
 			if age < round {
 				return "now"
 			}

@@ -470,6 +470,13 @@ func fmtRate(r float64, ok bool) string {
 	if r < 0 {
 		r = 0 // a rewind between samples is reported by the verdict
 	}
+	if r > 0 && r < 0.01 {
+		return "<0.01/s"
+	}
+	if r < 1 {
+		// A slow consumer's 0.04/s is not 0/s.
+		return strings.TrimSuffix(strings.TrimRight(strconv.FormatFloat(r, 'f', 2, 64), "0"), ".") + "/s"
+	}
 	if r < 10 && r != float64(int64(r)) {
 		return strings.TrimSuffix(strings.TrimRight(strconv.FormatFloat(r, 'f', 1, 64), "0"), ".") + "/s"
 	}
