@@ -38,7 +38,8 @@ func (e *runEnv) newSamplerIn(s *session, dir string) (*laghist.Sampler, error) 
 			cfg.Threshold = func(g string) time.Duration { return th[g] }
 		}
 	}
-	cfg.Role = (&ownGroups{dir: dir}).role
+	own := &ownGroups{dir: dir, addr: s.cluster.Addr(), embedded: s.cluster.Embedded()}
+	cfg.Role, cfg.OffsetsSet = own.role, own.offsetsSet
 	cfg.Open = func(ctx context.Context) (*laghist.Store, error) { return laghist.OpenStore(ctx, s.cluster, dir) }
 	return laghist.NewSampler(s.cluster, nil, cfg), nil
 }
@@ -72,10 +73,16 @@ func groupThresholds(ctxName string, groups map[string]connect.GroupSettings) (m
 // the data dir says is re-read at most every few seconds.
 type ownGroups struct {
 	dir string
+	// addr and embedded pick this cluster's entries of the audit trail
+	// (the embedded log's data dir holds one cluster, whatever its port).
+	addr     string
+	embedded bool
 
 	mu    sync.Mutex
 	read  time.Time
 	known map[string]ownRole
+	// set is when rewind last changed each group's offsets (audit trail).
+	set map[string]time.Time
 }
 
 type ownRole struct {
@@ -84,6 +91,17 @@ type ownRole struct {
 }
 
 var defaultReplayName = regexp.MustCompile(`^(.+)\.replay\.\d{8}-\d{6}$`)
+
+// offsetsSet is when rewind last changed group's offsets: an audited,
+// successful reset, cut-over or deletion of offsets (zero: never).
+func (o *ownGroups) offsetsSet(group string) time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if time.Since(o.read) > 5*time.Second {
+		o.reload()
+	}
+	return o.set[group]
+}
 
 func (o *ownGroups) role(group string) (lag.Status, string) {
 	o.mu.Lock()
@@ -117,6 +135,20 @@ func (o *ownGroups) reload() {
 	runs, _ := project.ListRuns(o.dir)
 	for _, m := range runs {
 		o.known[m.Group] = ownRole{lag.Projection, "projection " + m.Name + " run " + m.ID}
+	}
+	o.set = map[string]time.Time{}
+	es, _ := replay.ReadAudit(o.dir) // unreadable lines: the readable ones still count
+	for i := range es {
+		e := &es[i]
+		if !e.OK() || (!o.embedded && e.Cluster != "" && e.Cluster != o.addr) {
+			continue
+		}
+		switch e.Kind {
+		case replay.AuditReset, replay.AuditCutover, replay.AuditDeleteOffsets:
+			if e.Time.After(o.set[e.Group]) {
+				o.set[e.Group] = e.Time
+			}
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/replay"
 )
 
 func TestGroupThresholds(t *testing.T) {
@@ -46,5 +47,35 @@ func TestOwnGroupRoles(t *testing.T) {
 		if want != "" && st != lag.Replay && st != lag.Projection {
 			t.Errorf("%s: status %q", g, st)
 		}
+	}
+}
+
+func TestOffsetsSetFromAudit(t *testing.T) {
+	dir := t.TempDir()
+	t1 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, e := range []replay.AuditEntry{
+		{Time: t1, Kind: replay.AuditReset, Group: "billing", Cluster: "a:9092", Result: "ok"},
+		{Time: t1.Add(time.Hour), Kind: replay.AuditReset, Group: "billing", Cluster: "a:9092", Result: "refused: live"},
+		{Time: t1.Add(2 * time.Hour), Kind: replay.AuditReset, Group: "billing", Cluster: "b:9092", Result: "ok"},
+		{Time: t1.Add(3 * time.Hour), Kind: replay.AuditTopicCreate, Group: "billing", Cluster: "a:9092", Result: "ok"},
+		{Time: t1.Add(30 * time.Minute), Kind: replay.AuditCutover, Group: "email", Cluster: "a:9092", Result: "ok"},
+	} {
+		if err := replay.AppendAudit(dir, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := &ownGroups{dir: dir, addr: "a:9092"}
+	if got := o.offsetsSet("billing"); !got.Equal(t1) {
+		t.Errorf("billing: %s, want the one successful reset on this cluster at %s", got, t1)
+	}
+	if got := o.offsetsSet("email"); !got.Equal(t1.Add(30 * time.Minute)) {
+		t.Errorf("email: %s, want the cut-over", got)
+	}
+	if got := o.offsetsSet("other"); !got.IsZero() {
+		t.Errorf("other: %s, want never", got)
+	}
+	// The embedded log's data dir holds one cluster, whatever its port.
+	if got := (&ownGroups{dir: dir, addr: "c:1", embedded: true}).offsetsSet("billing"); !got.Equal(t1.Add(2 * time.Hour)) {
+		t.Errorf("embedded billing: %s", got)
 	}
 }

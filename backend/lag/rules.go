@@ -32,7 +32,16 @@ type Config struct {
 	// TimeLagThreshold: a time lag over it is LATE. 0 is
 	// DefaultTimeLagThreshold; negative turns the rule off.
 	TimeLagThreshold time.Duration
+	// OffsetsSetAt is when the group's offsets were last changed by rewind
+	// (an audited reset or replay cut-over; zero: never). The offsets jump
+	// then, and a jump forward looks like consumption: the rates start
+	// after it (see rates).
+	OffsetsSetAt time.Time
 }
+
+// setSettle is how long after an audited change its write may land: the
+// entry is stamped before the offsets are written.
+const setSettle = time.Minute
 
 func (c Config) window() time.Duration {
 	if c.Window <= 0 {
@@ -195,6 +204,10 @@ func evaluate(h hist, now time.Time, cfg Config) Verdict {
 	}
 	idle := now.Sub(changed)
 	moving := known && idle <= window
+	// rewind's own write (an audited reset) is not a consumer moving.
+	if set := cfg.OffsetsSetAt; moving && !last.Active && !set.IsZero() && !changed.Before(set) && changed.Sub(set) <= setSettle {
+		return out(Stop, "no live member; lag %s, offsets set by rewind %s ago", FormatCount(last.Lag()), FormatDuration(now.Sub(set)))
+	}
 
 	if !last.Active && !moving {
 		switch {
@@ -274,6 +287,7 @@ func rates(h hist, now time.Time, cfg Config, ws int) Verdict {
 			break
 		}
 	}
+	rs = max(rs, afterSet(h, cfg.OffsetsSetAt))
 	base := rs
 	for base < n-1 && now.Sub(h.at(base).At) > cfg.horizon() {
 		base++
@@ -308,6 +322,29 @@ func rates(h hist, now time.Time, cfg Config, ws int) Verdict {
 	}
 	out.swing = hi - lo
 	return out
+}
+
+// afterSet is the first sample after rewind changed the offsets at set:
+// the one where the committed offset moved within setSettle of it (the
+// write), else the first one at or after it; 0 when set is zero or older
+// than the history.
+func afterSet(h hist, set time.Time) int {
+	n := h.len()
+	if set.IsZero() || n == 0 || h.at(0).At.After(set) {
+		return 0
+	}
+	for i := 1; i < n; i++ {
+		if h.at(i).At.Before(set) {
+			continue
+		}
+		for k := i; k < n && h.at(k).At.Sub(set) <= setSettle; k++ {
+			if h.at(k).Committed != h.at(k-1).Committed {
+				return k
+			}
+		}
+		return i
+	}
+	return n - 1
 }
 
 // behind is rule 8 on rates already read; the span must cover two windows.

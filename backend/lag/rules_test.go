@@ -265,3 +265,49 @@ func TestFormatters(t *testing.T) {
 		t.Error("FormatCount")
 	}
 }
+
+func TestAuditedResetIsNotConsumption(t *testing.T) {
+	// email-notifier: no member, nothing consumed; rewind resets it to the
+	// latest offsets at 10m (audited). The jump forward is not
+	// consumption: STOP, and the rates after it say 0/s consumed, not
+	// "catching up".
+	set := t0.Add(10*time.Minute + time.Second) // stamped before the write
+	w := NewWindow(120)
+	var now time.Time
+	committed := int64(1000)
+	for e := time.Duration(0); e <= 10*time.Minute+40*time.Second; e += 2 * time.Second {
+		now = t0.Add(e)
+		hw := 1000 + int64(0.4*e.Seconds())
+		if e >= 10*time.Minute+4*time.Second && committed == 1000 {
+			committed = hw - 1 // the reset's write landed a moment ago
+		}
+		w.Add(Sample{At: now, Committed: committed, HighWatermark: hw})
+	}
+	cfg := Config{Window: time.Minute}
+	if v := w.Verdict(now, cfg); v.Status != OK || !v.Rates() || v.Consume <= 0.1 {
+		t.Fatalf("without the audit the jump reads as consumption (the case this guards): %+v", v)
+	}
+	cfg.OffsetsSetAt = set
+	v := w.Verdict(now, cfg)
+	if v.Status != Stop || !strings.Contains(v.Reason, "offsets set by rewind 39s ago") {
+		t.Fatalf("got %s (%s), want STOP: offsets set by rewind", v.Status, v.Reason)
+	}
+	// The rates (of a member that joins now) start after the jump.
+	samples := w.Samples()
+	for i := range samples {
+		samples[i].Active = true
+	}
+	act := NewWindow(120)
+	for _, s := range samples {
+		act.Add(s)
+	}
+	v = act.Verdict(now, cfg)
+	if !v.Rates() || v.Consume != 0 || v.Produce < 0.3 || v.RateSpan > time.Minute || strings.Contains(v.Reason, "catching up") {
+		t.Fatalf("rates after the audited reset: consume %v produce %v over %s (%s %s)", v.Consume, v.Produce, v.RateSpan, v.Status, v.Reason)
+	}
+	// A change newer than every sample: no rates yet, not stale ones.
+	cfg.OffsetsSetAt = now.Add(time.Second)
+	if v := w.Verdict(now, cfg); v.Rates() {
+		t.Fatalf("rates from before a change no sample has seen: %+v", v)
+	}
+}

@@ -35,6 +35,10 @@ type Config struct {
 	// Role tells rewind's own groups apart: lag.Replay or lag.Projection
 	// and a label ("replay of email-notifier"); "" for a live group.
 	Role func(group string) (lag.Status, string)
+	// OffsetsSet is when rewind last changed a group's offsets (the audit
+	// trail's resets and cut-overs; zero: never), so the jump is not read
+	// as consumption (lag.Config.OffsetsSetAt). nil: never.
+	OffsetsSet func(group string) time.Time
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 	// Open opens the history store when the sampler has none: tried by
@@ -611,6 +615,9 @@ func (s *Sampler) judge(gt *GroupTick, at time.Time) Group {
 		if th := s.cfg.Threshold(gt.Group); th != 0 {
 			cfg.TimeLagThreshold = th
 		}
+	}
+	if s.cfg.OffsetsSet != nil {
+		cfg.OffsetsSetAt = s.cfg.OffsetsSet(gt.Group)
 	}
 	v, per := lag.EvaluateGroup(parts, at, cfg)
 	for i := range per {
