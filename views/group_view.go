@@ -278,7 +278,10 @@ func (s *groupScreen) sparkLine() string {
 		mark, wid = "", s.w-len(label)-len(span)-1
 	}
 	wid = max(4, wid)
-	vals := resample(at, v, now.Add(-s.chart.spanDur()), now, wid)
+	// Cells end at the newest sample, not at the clock: samples a moment
+	// apart share a cell whenever the screen is drawn.
+	end := at[len(at)-1]
+	vals := resample(at, v, end.Add(-s.chart.spanDur()), end, wid)
 	return th.Muted.Render(label) + th.Info.Render(lagSparkline(vals, wid)) + th.Muted.Render(span) + th.Warn.Render(mark)
 }
 
