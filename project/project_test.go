@@ -511,7 +511,9 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	want := w.checksum(w.run(revenueV2, "clean", Options{}).ID)
 	for round := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestResumeAfterSIGKILL$")
-		cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir)
+		// The child is SIGKILLed before its testing cleanup runs: its own
+		// temp dirs go under ours, which this test removes.
+		cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir, "TMPDIR="+t.TempDir())
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
