@@ -48,8 +48,9 @@ func DeleteGroup(ctx context.Context, c *backend.Cluster, env replay.Env, group,
 }
 
 // DeleteGroupOffsets deletes group's committed offsets on topic after the
-// operator typed the group name. The broker refuses while the group's
-// members consume the topic.
+// operator typed the group name. Refused, as the broker would, while the
+// group's members consume the topic (or, for a non-consumer classic
+// group, while it has members).
 func DeleteGroupOffsets(ctx context.Context, c *backend.Cluster, env replay.Env, group, topic, confirm string) (*replay.AuditEntry, error) {
 	if err := begin(c, env); err != nil {
 		return nil, err
@@ -72,6 +73,13 @@ func DeleteGroupOffsets(ctx context.Context, c *backend.Cluster, env replay.Env,
 			return fmt.Errorf("group %q has no committed offsets on topic %q: nothing to delete", group, topic)
 		}
 		en.Partitions = replay.AuditPartitions(replay.Offsets{topic: all[topic]}, nil)
+		// Last, closest to the write: what the broker would refuse, said
+		// with its reason (the broker checks again).
+		if _, why, err := c.OffsetsDeleteRefusal(ctx, group, topic); err != nil {
+			return err
+		} else if why != "" {
+			return replay.Refuse(replay.GuardGroupActive, why)
+		}
 		env.Restamp(en)
 		return c.DeleteGroupOffsets(ctx, group, topic)
 	}()

@@ -60,3 +60,39 @@ func (c *Cluster) DeleteGroupOffsets(ctx context.Context, group, topic string) e
 	}
 	return nil
 }
+
+// OffsetsDeleteRefusal says why Kafka would refuse to delete group's
+// committed offsets on topic now ("" when it would not), with the group's
+// member count: a group with members may only lose the offsets of topics
+// none of them subscribes to or is assigned (GROUP_SUBSCRIBED_TO_TOPIC),
+// and a classic group whose protocol is not "consumer" (Connect, ...) only
+// while it is empty (NON_EMPTY_GROUP). The broker checks again on the
+// write; this is the reason said before it.
+func (c *Cluster) OffsetsDeleteRefusal(ctx context.Context, group, topic string) (members int, reason string, err error) {
+	gls, err := c.collectGroups(ctx, []string{group}, false)
+	if err != nil {
+		return 0, "", fmt.Errorf("describe group %q: %w", group, err)
+	}
+	if len(gls) != 1 {
+		return 0, "", fmt.Errorf("describe group %q: %d answers", group, len(gls))
+	}
+	g := gls[0]
+	if g.Err != "" && g.Err != "no such group" {
+		return 0, "", fmt.Errorf("describe group %q: %s", group, g.Err)
+	}
+	if g.Members == 0 {
+		return 0, "", nil
+	}
+	mem := "members"
+	if g.Members == 1 {
+		mem = "member"
+	}
+	who := fmt.Sprintf("group %q has %d %s (state %s)", group, g.Members, mem, g.State)
+	switch {
+	case g.Protocol == "classic" && g.ProtocolType != "consumer":
+		return g.Members, fmt.Sprintf("%s of protocol type %q: Kafka deletes its offsets only once it is empty (NON_EMPTY_GROUP); stop its members first", who, g.ProtocolType), nil
+	case g.consuming[topic]:
+		return g.Members, fmt.Sprintf("%s consuming %q: Kafka refuses to delete the offsets of a topic the group is subscribed to (GROUP_SUBSCRIBED_TO_TOPIC); stop its consumers first", who, topic), nil
+	}
+	return g.Members, "", nil
+}

@@ -119,6 +119,8 @@ type GroupLag struct {
 	TotalLag int64 `json:"total_lag"`
 	// FetchedAt is when the watermarks were listed: the sample time.
 	FetchedAt time.Time `json:"fetched_at"`
+	// consuming is the topics the members subscribe to or are assigned.
+	consuming map[string]bool
 }
 
 // Observe adds one sample per partition of g to tr and returns the group

@@ -250,7 +250,12 @@ func (c *Cluster) collectGroups(ctx context.Context, want []string, watermarks b
 			}
 			topics[t] = struct{}{}
 		}
+		w.gl.consuming = map[string]bool{}
+		for t := range w.assigned {
+			w.gl.consuming[t] = true
+		}
 		for _, t := range w.subscribed {
+			w.gl.consuming[t] = true
 			topics[t] = struct{}{}
 			if td, ok := md.Topics[t]; ok && td.Err == nil {
 				for p := range td.Partitions {

@@ -572,7 +572,7 @@ type ReplayCutoverCmd struct {
 	Name           string `arg:"" predictor:"replay" help:"Replay name."`
 	Mode           string `required:"" enum:"copy,keep" placeholder:"copy|keep" help:"copy: the replay's offsets onto the live group (live-group guards apply), then delete the replay group. keep: the replay group is the new one; the live group is deleted."`
 	SinkIdempotent string `name:"sink-idempotent" placeholder:"yes|no" help:"Copy mode: is the live group's sink idempotent? Required."`
-	Confirm        string `placeholder:"GROUP" help:"Copy mode with --sink-idempotent no: the live group's name."`
+	Confirm        string `placeholder:"GROUP" help:"The live group's name: required by keep mode (it deletes the live group) and by copy mode with --sink-idempotent no."`
 }
 
 // Run cuts over.

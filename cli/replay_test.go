@@ -300,13 +300,15 @@ func TestCLIReplayLifecycle(t *testing.T) {
 	// group has members.
 	code, out, errs = w.run("replay", "delete", name)
 	wantRun(t, code, out, errs, 1, nil, []string{"replay group", "is active", "1 member"})
-	code, out, errs = w.run("replay", "cutover", name, "--mode", "keep")
+	code, out, errs = w.run("replay", "cutover", name, "--mode", "keep", "--confirm", "g-live")
 	wantRun(t, code, out, errs, 1, nil, []string{`live group "g-live" is active`})
 
 	// Stop the live consumer: keep the replay group as the new one.
 	live.Close()
 	waitEmpty(t, w, "g-live")
 	code, out, errs = w.run("replay", "cutover", name, "--mode", "keep")
+	wantRun(t, code, out, errs, 1, nil, []string{`deletes live group "g-live"`, "--confirm g-live"})
+	code, out, errs = w.run("replay", "cutover", name, "--mode", "keep", "--confirm", "g-live")
 	wantRun(t, code, out, errs, 0, []string{"Kept replay group " + name + " as the group in use", "deleted the old live group g-live"}, nil)
 	if len(w.offsets("g-live")) != 0 || len(w.offsets(name)) != 2 {
 		t.Fatal("keep: wrong groups deleted")
@@ -319,7 +321,7 @@ func TestCLIReplayLifecycle(t *testing.T) {
 	for _, e := range w.audit() {
 		kinds = append(kinds, e.Kind+":"+strings.SplitN(e.Result, ":", 2)[0])
 	}
-	if !reflect.DeepEqual(kinds, []string{"replay-create:ok", "delete:refused", "cutover:refused", "cutover:ok"}) {
+	if !reflect.DeepEqual(kinds, []string{"replay-create:ok", "delete:refused", "cutover:refused", "cutover:refused", "cutover:ok"}) {
 		t.Fatalf("audit: %v", kinds)
 	}
 }

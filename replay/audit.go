@@ -66,8 +66,9 @@ type AuditEntry struct {
 	Cluster string    `json:"cluster"` // broker list
 	Kind    string    `json:"kind"`    // reset | replay-create | cutover | delete
 	// Group is the group written (reset, cut-over copy) or created
-	// (replay-create) or deleted.
-	Group string `json:"group"`
+	// (replay-create) or deleted; empty (left out) for topic and redrive
+	// entries.
+	Group string `json:"group,omitempty"`
 	// Source is the live group a replay belongs to.
 	Source string `json:"source_group,omitempty"`
 	// Replay is the replay's name (replay-create, cutover, delete).
@@ -76,9 +77,11 @@ type AuditEntry struct {
 	Mode     string `json:"mode,omitempty"` // cut-over: copy | keep
 	// Partial is set when the change replays a window retention cut
 	// short (accepted with --allow-partial).
-	Partial       bool             `json:"partial"`
-	Confirmations Confirmations    `json:"confirmations"`
-	Partitions    []AuditPartition `json:"partitions"`
+	Partial       bool          `json:"partial"`
+	Confirmations Confirmations `json:"confirmations"`
+	// Partitions are the offsets changed; left out when none were
+	// (topic and redrive entries).
+	Partitions []AuditPartition `json:"partitions,omitempty"`
 	// Topic is the topic acted on (topic actions, delete-offsets, the
 	// dead-letter topic of a redrive).
 	Topic string `json:"topic,omitempty"`

@@ -378,7 +378,8 @@ func checkNewGroup(ctx context.Context, cl Cluster, name string) error {
 //     afterwards.
 //   - CutoverKeep keeps the replay group as the group in use; the live
 //     group is no longer used and is deleted, only when it has no members
-//     (its offsets are kept in the audit trail).
+//     and the operator typed its name (conf.Confirm); its offsets are kept
+//     in the audit trail.
 //
 // Both are audited; a deletion gets its own entry.
 func Cutover(ctx context.Context, cl Cluster, env Env, name, mode string, conf Confirmations) ([]*AuditEntry, error) {
@@ -407,6 +408,11 @@ func Cutover(ctx context.Context, cl Cluster, env Env, name, mode string, conf C
 	err = func() error {
 		if mode == CutoverCopy {
 			if err := CheckConfirmations(r.Group, conf); err != nil {
+				return err
+			}
+		}
+		if mode == CutoverKeep {
+			if err := checkKeepConfirm(r.Group, conf.Confirm); err != nil {
 				return err
 			}
 		}
@@ -486,6 +492,18 @@ func Cutover(ctx context.Context, cl Cluster, env Env, name, mode string, conf C
 		}
 	}
 	return entries, err
+}
+
+// checkKeepConfirm is a keep cut-over's guard: it deletes the live group,
+// so its name must be typed, as for any deletion.
+func checkKeepConfirm(group, typed string) error {
+	switch typed {
+	case group:
+		return nil
+	case "":
+		return refuse(GuardConfirm, fmt.Sprintf("a keep cut-over deletes live group %q: confirm with --confirm %s (the group name)", group, group))
+	}
+	return refuse(GuardConfirm, fmt.Sprintf("the confirmation %q does not match live group %q, which a keep cut-over deletes", typed, group))
 }
 
 func missingKeys(have, want Offsets) []string {

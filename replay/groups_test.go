@@ -191,15 +191,23 @@ func TestReplayCutoverKeepAndPartial(t *testing.T) {
 	}
 
 	// Not caught up: cut-over refused, per partition.
-	_, err = Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{})
+	_, err = Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{Confirm: "live"})
 	wantRefused(t, err, GuardCaughtUp, "orders/0: replay at 10 of window end 100, replay lag 90, live lag 10")
 
 	rc := w.consume("rp")
 	defer rc.Close()
 	w.waitMembers("rp", 1)
 	// The replay consumer keeps running: keep mode does not need it
-	// stopped. The live group has none: it is deleted.
-	es, err := Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{})
+	// stopped. The live group has none: it is deleted, once its name is
+	// typed.
+	_, err = Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{})
+	wantRefused(t, err, GuardConfirm, `deletes live group "live"`, "--confirm live")
+	_, err = Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{Confirm: "liv"})
+	wantRefused(t, err, GuardConfirm, `"liv" does not match live group "live"`)
+	if len(w.committed("live")) == 0 {
+		t.Fatal("a refused keep deleted the live group")
+	}
+	es, err := Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{Confirm: "live"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +240,7 @@ func TestReplayKeepRefusedWhileLiveActive(t *testing.T) {
 	if _, _, err := StartReplay(ctx, w.c, w.env, replayPlan(w, "live", "rp", ToLatest, "", false)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{})
+	_, err := Cutover(ctx, w.c, w.env, "rp", CutoverKeep, Confirmations{Confirm: "live"})
 	wantRefused(t, err, GuardGroupActive, `live group "live" is active`, "1 member")
 	if len(w.committed("live")["orders"]) != 3 {
 		t.Fatal("live group changed")

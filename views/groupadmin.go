@@ -94,7 +94,8 @@ func offsetLines(offs map[string]map[int32]int64) []string {
 }
 
 // NewGroupOffsetsDelete deletes group's committed offsets on one topic
-// (topic "" asks which); the broker refuses while members consume it.
+// (topic "" asks which): refused while members consume it, with a
+// warning when the group has members on other topics.
 func NewGroupOffsetsDelete(env *Env, group, topic string) ui.Screen {
 	c := env.Cluster
 	return newAction(env, actionSpec{
@@ -117,8 +118,20 @@ func NewGroupOffsetsDelete(env *Env, group, topic string) ui.Screen {
 				p.Block = fmt.Sprintf("group %q has no committed offsets on topic %q: nothing to delete", group, t)
 				return p, nil
 			}
-			p.Warn = []string{fmt.Sprintf("group %s then has no position on %s: its consumers start there from auto.offset.reset (kept in the audit trail)",
-				ui.Sanitize(group), ui.Sanitize(t))}
+			members, why, err := c.OffsetsDeleteRefusal(ctx, group, t)
+			if err != nil {
+				return p, err
+			}
+			if why != "" {
+				p.Block = why
+				return p, nil
+			}
+			if members > 0 {
+				p.Warn = append(p.Warn, fmt.Sprintf("group %s has %s (none consuming %s): they keep running; a member that subscribes to %s later starts there from auto.offset.reset",
+					ui.Sanitize(group), plural(members, "member"), ui.Sanitize(t), ui.Sanitize(t)))
+			}
+			p.Warn = append(p.Warn, fmt.Sprintf("group %s then has no position on %s: its consumers start there from auto.offset.reset (kept in the audit trail)",
+				ui.Sanitize(group), ui.Sanitize(t)))
 			return p, nil
 		},
 		Confirm: func([]string, actionPlan) string { return group },

@@ -2,11 +2,13 @@ package views
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/admin"
 	"github.com/rewind-log/rewind/backend"
@@ -28,7 +30,26 @@ func TestGroupAdminFlows(t *testing.T) {
 	adm := kadm.NewClient(cl)
 	commitAt(t, adm, "g-idle", "orders", map[int32]int64{0: 5, 1: 0})
 	commitAt(t, adm, "g-idle", "payments", map[int32]int64{0: 7})
-	joinAndCommit(t, env, "g-live", "payments", 1, 10)
+	// A member consuming payments (joinAndCommit's settle check counts
+	// orders' committed partitions too).
+	m, err := kgo.NewClient(kgo.SeedBrokers(env.Cluster.Brokers()...), kgo.ConsumerGroup("g-live"), kgo.ConsumeTopics("payments"),
+		kgo.AutoCommitInterval(100*time.Millisecond), kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	go func() {
+		for ctx := context.Background(); ; {
+			if fs := m.PollFetches(ctx); fs.IsClientClosed() {
+				return
+			}
+		}
+	}()
+	waitUntil(t, "g-live stable with 1 member and a commit on payments", func() bool {
+		st, n, _, err := env.Cluster.GroupState(context.Background(), "g-live")
+		offs, oerr := env.Cluster.CommittedOffsets(context.Background(), "g-live")
+		return err == nil && oerr == nil && st == "Stable" && n == 1 && len(offs["payments"]) == 1
+	})
 
 	h := startApp(t, env, NewGroups(env, ""), 140, 30)
 	h.waitText(t, "g-idle", "g-live")
@@ -146,4 +167,76 @@ func TestGroupsSelectedRowHighlightSurvivesStatus(t *testing.T) {
 		t.Fatalf("the STATUS cell of the selected row is not under the selection style %q: %q", sel, raw)
 	}
 	h.quit(t)
+}
+
+// Deleting a group's offsets while it has members: refused with Kafka's
+// reason for the topic they consume (nothing asked to type), allowed with a
+// warning for a topic none of them consumes.
+func TestGroupOffsetsDeleteWithMembers(t *testing.T) {
+	goroutinesSettle(t)
+	env, cl := testEnv(t, "dark")
+	env.DataDir = t.TempDir()
+	createTopic(t, cl, "orders", 2, nil)
+	createTopic(t, cl, "payments", 1, nil)
+	seq(t, cl, "payments", 0, 20, time.Now(), time.Millisecond)
+	commitAt(t, kadm.NewClient(cl), "g-live", "orders", map[int32]int64{0: 5, 1: 0}) // before it has members
+	// A member consuming payments (joinAndCommit's settle check counts
+	// orders' committed partitions too).
+	m, err := kgo.NewClient(kgo.SeedBrokers(env.Cluster.Brokers()...), kgo.ConsumerGroup("g-live"), kgo.ConsumeTopics("payments"),
+		kgo.AutoCommitInterval(100*time.Millisecond), kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	go func() {
+		for ctx := context.Background(); ; {
+			if fs := m.PollFetches(ctx); fs.IsClientClosed() {
+				return
+			}
+		}
+	}()
+	waitUntil(t, "g-live stable with 1 member and a commit on payments", func() bool {
+		st, n, _, err := env.Cluster.GroupState(context.Background(), "g-live")
+		offs, oerr := env.Cluster.CommittedOffsets(context.Background(), "g-live")
+		return err == nil && oerr == nil && st == "Stable" && n == 1 && len(offs["payments"]) == 1
+	})
+
+	h := startApp(t, env, NewGroupOffsetsDelete(env, "g-live", "payments"), 140, 30)
+	h.waitText(t, "topic:")
+	h.keys("enter")
+	s := h.waitText(t, `✗ refused: group "g-live" has 1 member`, `consuming "payments"`, "GROUP_SUBSCRIBED_TO_TOPIC")
+	if strings.Contains(s, "to confirm") {
+		t.Fatalf("asked to confirm deleting the offsets of a consumed topic:\n%s", s)
+	}
+	h.keys("e")
+	h.waitText(t, "topic:")
+	backspace(h, 20)
+	h.typeText("orders")
+	h.keys("enter")
+	h.waitText(t, "g-live has 1 member (none consuming orders)", "type g-live to confirm")
+	h.typeText("g-live")
+	h.keys("enter")
+	h.waitText(t, "✓ written: deleted the offsets of group g-live on orders")
+	offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-live")
+	if err != nil || len(offs["orders"]) != 0 {
+		t.Fatalf("offsets after delete-offsets: %v %v", offs, err)
+	}
+	// The backend refuses on its own too, with the same reason.
+	_, err = admin.DeleteGroupOffsets(context.Background(), env.Cluster, env.auditEnv(), "g-live", "payments", "g-live")
+	if !errors.Is(err, replay.ErrRefused) || !strings.Contains(err.Error(), "GROUP_SUBSCRIBED_TO_TOPIC") {
+		t.Fatalf("backend delete of a consumed topic's offsets: %v", err)
+	}
+	h.quit(t)
+}
+
+// waitUntil polls cond (a cluster state, not a screen) for up to 30s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 30s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
