@@ -17,6 +17,7 @@ import (
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/connect"
 	"github.com/rewind-log/rewind/backend/registry"
+	"github.com/rewind-log/rewind/internal/profiling"
 	"github.com/rewind-log/rewind/ui"
 )
 
@@ -79,6 +80,7 @@ func Main(args []string) int {
 	// quietly with status 0, not kill it with SIGPIPE (141): ignored, a
 	// write returns EPIPE, which run treats as the reader being done.
 	signal.Ignore(syscall.SIGPIPE)
+	defer profiling.Start()() // REWIND_PPROF / REWIND_CPUPROFILE (bench/)
 	return run(args, os.Stdout, os.Stderr)
 }
 

@@ -3,6 +3,7 @@ package views
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
+	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 )
@@ -90,13 +92,20 @@ type groupsScreen struct {
 	times   map[backend.Position]time.Time
 	timeErr error
 	updated time.Time
+	// seq and snapRows: the rows of the lag history's sample seq (see
+	// fetchHistory), reused until the next sample.
+	seq      uint64
+	snapRows []groupView
 }
 
-// lagResult is one refresh of the lag screens.
+// lagResult is one refresh of the lag screens: a poll of the cluster, or
+// (snap set) the lag history's newest sample.
 type lagResult struct {
 	gls     []backend.GroupLag
 	times   map[backend.Position]time.Time
 	timeErr error
+	snap    *laghist.Snapshot
+	trends  map[string][]int64
 }
 
 // NewGroups lists every consumer group, classic and KIP-848, with its
@@ -164,14 +173,65 @@ func (s *groupsScreen) Help() []key.Binding {
 }
 
 func (s *groupsScreen) fetch(ctx context.Context) (lagResult, error) {
+	if s.env.Lag != nil {
+		return s.fetchHistory(ctx)
+	}
 	gls, times, err, terr := loadLags(ctx, s.env.Cluster, nil, s.topic, s.times)
 	return lagResult{gls: gls, times: times, timeErr: terr}, err
+}
+
+// fetchHistory reads the list from the lag history's sampler, which polls
+// every group of the cluster at the same refresh anyway: polling again
+// here would double the requests and keep a second set of windows. It
+// waits for the sampler's first sample, and fails with the sampler's
+// error when its newest poll failed (the rows shown stay).
+func (s *groupsScreen) fetchHistory(ctx context.Context) (lagResult, error) {
+	smp := s.env.Lag
+	for {
+		changed := smp.Changed()
+		sn := smp.Snapshot()
+		if p := sn.Poll; p.LastErr != "" && p.Last.After(p.LastOK) {
+			return lagResult{}, errors.New(p.LastErr)
+		}
+		if !sn.At.IsZero() {
+			r := lagResult{snap: sn, trends: smp.TotalsTails(trendWidth)}
+			if sn.Poll.TimeErr != "" {
+				r.timeErr = errors.New(sn.Poll.TimeErr)
+			}
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return lagResult{}, ctx.Err()
+		case <-changed:
+		case <-time.After(s.refresh): // a poll that failed does not close changed
+		}
+	}
 }
 
 // rows adds the refresh to the lag history and makes the rows (in Update:
 // the monitor belongs to the event loop).
 func (s *groupsScreen) rows(r lagResult) []groupView {
 	s.timeErr = r.timeErr
+	if r.snap != nil {
+		s.updated = r.snap.At // the data's age, not this screen's
+		if now := s.env.now(); s.updated.After(now) {
+			s.updated = now
+		}
+		alive := make(map[string]bool, len(r.snap.Groups))
+		for i := range r.snap.Groups {
+			alive[r.snap.Groups[i].Group] = true
+		}
+		if s.topic == "" {
+			s.mon.prune(s.env.now(), alive)
+		}
+		if r.snap.Seq != s.seq || s.snapRows == nil {
+			// A new sample (the list refreshes at the sampler's pace,
+			// and the same sample makes the same rows).
+			s.seq, s.snapRows = r.snap.Seq, fromSnapshot(r.snap, r.trends, s.topic)
+		}
+		return s.snapRows
+	}
 	if r.times != nil {
 		s.times = r.times
 		if s.topic == "" {
@@ -182,7 +242,11 @@ func (s *groupsScreen) rows(r lagResult) []groupView {
 	s.updated = now
 	all := s.mon.observe(r.gls, s.times, now, s.topic)
 	if s.topic == "" {
-		s.mon.prune(now, r.gls)
+		alive := make(map[string]bool, len(r.gls))
+		for i := range r.gls {
+			alive[r.gls[i].Group] = true
+		}
+		s.mon.prune(now, alive)
 	}
 	return all
 }
@@ -281,7 +345,7 @@ func (s *groupsScreen) cells(g groupView) []string {
 func groupCell(g *groupView, col int, mon *lagMonitor) string {
 	switch col {
 	case gcStatus:
-		if g.Err != "" && len(g.parts) == 0 {
+		if g.Err != "" && g.nparts == 0 {
 			return "ERROR"
 		}
 		return statusText(g.status)
@@ -306,6 +370,9 @@ func groupCell(g *groupView, col int, mon *lagMonitor) string {
 	case gcTimeLag:
 		return fmtTimeLag(g.maxTime)
 	case gcTrend:
+		if g.trend != nil {
+			return lagSparkline(g.trend, trendWidth)
+		}
 		return lagSparkline(mon.totals[g.Group].tail(trendWidth), trendWidth)
 	}
 	return ""
@@ -369,7 +436,7 @@ func (s *groupsScreen) columns(w int) []ui.Column {
 func (s *groupsScreen) restyle(view string) string {
 	th, rows := s.env.Theme, s.Rows()
 	return restyleCells(view, s.Table(), 1, 1+statusWidth, func(i int) (lipgloss.Style, bool) {
-		if rows[i].Err != "" && len(rows[i].parts) == 0 {
+		if rows[i].Err != "" && rows[i].nparts == 0 {
 			return th.Error, true
 		}
 		return statusStyle(th, rows[i].status), true

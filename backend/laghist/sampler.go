@@ -103,6 +103,12 @@ type PollStats struct {
 	Last    time.Time
 	Took    time.Duration
 	LastErr string
+	// LastOK is when the last poll here that produced a sample ended (a
+	// screen reading the history tells a failed poll from a stale one);
+	// TimeErr is that poll's time-lag error, if any (lag without time
+	// lags).
+	LastOK  time.Time
+	TimeErr string
 }
 
 // NewSampler returns a sampler of c over st (nil: in memory only).
@@ -328,9 +334,11 @@ func (s *Sampler) Sample(ctx context.Context) error {
 	}
 	if err != nil {
 		s.noteErr(err)
+		s.poll.TimeErr = err.Error()
 	} else {
-		s.poll.LastErr = ""
+		s.poll.LastErr, s.poll.TimeErr = "", ""
 	}
+	s.poll.LastOK = s.poll.Last
 	s.times = times
 	t := s.tickOf(gls, times)
 	s.recordMeta(gls, t.At)
@@ -470,6 +478,23 @@ func (s *Sampler) Totals(group string) ([]time.Time, []int64) {
 	return append([]time.Time(nil), at...), append([]int64(nil), v...)
 }
 
+// TotalsTails returns every group's newest n total-lag points (oldest
+// first), for a list's trend column: one lock for the whole list, instead
+// of a copy of each group's history per row.
+func (s *Sampler) TotalsTails(n int) map[string][]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string][]int64, len(s.totals))
+	for g, ts := range s.totals {
+		v := ts.v
+		if len(v) > n {
+			v = v[len(v)-n:]
+		}
+		out[g] = append([]int64(nil), v...)
+	}
+	return out
+}
+
 // Changed is closed when the next tick arrives (call again for the one
 // after).
 func (s *Sampler) Changed() <-chan struct{} {
@@ -583,6 +608,7 @@ func (s *Sampler) judge(gt *GroupTick, at time.Time) Group {
 	if gt.Err != "" {
 		gl.Err = gt.Err
 	}
+	gl.Partitions = make([]backend.PartitionLag, 0, len(gt.Parts))
 	g := Group{Parts: make([]Part, len(gt.Parts))}
 	parts := make([]lag.Part, len(gt.Parts))
 	for i, p := range gt.Parts {
