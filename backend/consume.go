@@ -39,7 +39,12 @@ type Start struct {
 // end) | a point in time in the one grammar of package when: -15m, 1h (ago),
 // 1d12h, PT1H, RFC3339, 2026-11-30 12:00, 12:00 (today). A time with no
 // zone is UTC. now anchors relative times.
-func ParseStart(s string, now time.Time) (Start, error) {
+func ParseStart(s string, now time.Time) (Start, error) { return ParseStartIn(s, now, time.UTC) }
+
+// ParseStartIn is ParseStart with a time with no zone ("12:00",
+// "2026-11-30 12:00") read in loc: the TUI reads them in the zone it shows
+// record times in.
+func ParseStartIn(s string, now time.Time, loc *time.Location) (Start, error) {
 	s = strings.TrimSpace(s)
 	switch strings.ToLower(s) {
 	case "", "earliest", "beginning", "start", "oldest":
@@ -59,7 +64,7 @@ func ParseStart(s string, now time.Time) (Start, error) {
 		}
 		return Start{Kind: StartOffset, Offset: n}, nil
 	}
-	t, err := when.ParsePast(s, now, time.UTC)
+	t, err := when.ParsePast(s, now, loc)
 	if err != nil {
 		return Start{}, fmt.Errorf("bad start position %q: want earliest, latest, an offset, -N, or a time (%v)", s, err)
 	}

@@ -183,9 +183,17 @@ func (l *List[T]) Apply() {
 	}
 	f := strings.ToLower(l.filter)
 	l.rows = l.rows[:0]
+	nat := l.titleWidths()
 	for _, r := range l.all {
 		if l.spec.Keep != nil && !l.spec.Keep(r) {
 			continue
+		}
+		// Every kept row, filtered or not, so typing a filter does not
+		// move the columns.
+		for j, c := range l.spec.Cells(r) {
+			if j < len(nat) {
+				nat[j] = max(nat[j], textWidth(c))
+			}
 		}
 		if f != "" && l.spec.Match != nil && !l.spec.Match(r, f) {
 			continue
@@ -206,6 +214,7 @@ func (l *List[T]) Apply() {
 		})
 		l.table.SetSort(l.sortColumn(o.Column), l.desc)
 	}
+	l.table.SetNatural(nat)
 	rows, cells := l.rows, l.spec.Cells
 	l.table.SetRows(len(rows), func(i int) []string { return cells(rows[i]) })
 	if keep != "" {
@@ -219,6 +228,17 @@ func (l *List[T]) Apply() {
 	if l.spec.Empty != nil {
 		l.table.SetEmpty(l.spec.Empty(l.filter))
 	}
+}
+
+// titleWidths starts the columns' natural widths (Table.SetNatural) at
+// their titles, with room for the sort arrow.
+func (l *List[T]) titleWidths() []int {
+	cols := l.table.Columns()
+	nat := make([]int, len(cols))
+	for j, c := range cols {
+		nat[j] = textWidth(c.Title) + 2 // " ▲"
+	}
+	return nat
 }
 
 func (l *List[T]) sortColumn(id string) int {

@@ -180,3 +180,38 @@ func result2(t *testing.T, cmd tea.Cmd) tea.Msg {
 	t.Fatal("no fetch result in the command")
 	return nil
 }
+
+// Column budgeting: a flexible column takes no more than its widest cell,
+// so an identifier beside a column of short cells is shown whole, and a
+// short name column does not take a wide screen.
+func TestListColumnsSizedByContent(t *testing.T) {
+	spec := ListSpec[fruit]{
+		Columns: func(int) []Column {
+			return []Column{{Title: "GROUP", MinWidth: 6, Flex: 1}, {Title: "TOPICS", MinWidth: 6, Flex: 3}, {Title: "LAG", Width: 5, Right: true}}
+		},
+		Cells: func(f fruit) []string { return []string{f.name, "orders", "7"} },
+	}
+	th, _ := themes.Get(themes.NoColor)
+	l := NewList(th, spec)
+	l.SetItems([]fruit{{name: "rewind.projection.revenue.v2"}, {name: "g1"}})
+	l.SetSize(60, 5)
+	v := ansi.Strip(l.View())
+	if !strings.Contains(v, "rewind.projection.revenue.v2 orders") {
+		t.Fatalf("identifier cut while TOPICS had room:\n%s", v)
+	}
+	// At 160 columns the table is as wide as its content: LAG right after
+	// TOPICS, not pushed to the far right.
+	l.SetSize(160, 5)
+	v = ansi.Strip(l.View())
+	line := strings.Split(v, "\n")[1]
+	if i := strings.Index(line, "7"); i < 0 || i > 45 {
+		t.Fatalf("LAG at column %d of 160, the flexible columns took the room of nothing:\n%s", i, v)
+	}
+	// Too narrow for everything: the columns still share, none below its
+	// minimum.
+	l.SetSize(30, 5)
+	v = ansi.Strip(l.View())
+	if !strings.Contains(v, "rewind.projec… orders") {
+		t.Fatalf("narrow table:\n%s", v)
+	}
+}

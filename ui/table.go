@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -48,9 +49,10 @@ const wheelStep = 3
 // View always returns exactly the size set by SetSize: a header line, then
 // the rows, padded with blank lines.
 type Table struct {
-	cols   []Column
-	widths []int // computed per column by layout
-	w, h   int
+	cols    []Column
+	widths  []int // computed per column by layout
+	natural []int // per column, from SetNatural; 0 = unknown
+	w, h    int
 
 	n   int
 	row func(i int) []string
@@ -231,34 +233,81 @@ func (t *Table) clamp() {
 	t.offset = max(0, min(t.offset, t.n-p))
 }
 
-// layout computes column widths: fixed columns keep theirs, flexible ones
-// share what is left by Flex, never below MinWidth. Each column is preceded
-// by a one-cell gap. When even that does not fit, View cuts the line at the
-// table width.
+// SetNatural sets each column's natural width, the widest of its title and
+// cells (0: unknown). A flexible column never takes more than its natural
+// width, and what it leaves goes to the other flexible columns: a short
+// name column does not take a wide screen's room from a column that needs
+// it, and an identifier is cut only when the screen is really too narrow.
+func (t *Table) SetNatural(nat []int) {
+	if slices.Equal(t.natural, nat) {
+		return
+	}
+	t.natural = append(t.natural[:0], nat...)
+	t.layout()
+}
+
+// Widths are the columns' widths for the current size (the gap before each
+// column not included), for callers that size previews to their column.
+func (t *Table) Widths() []int { return t.widths }
+
+// layout computes column widths: fixed columns keep theirs; flexible ones
+// share what is left by Flex, never below MinWidth, and never above their
+// natural width (SetNatural): a column that needs less than its share takes
+// what it needs and the others share the rest again. Each column is
+// preceded by a one-cell gap. When even that does not fit, View cuts the
+// line at the table width.
 func (t *Table) layout() {
 	t.widths = t.widths[:0]
 	rest := t.w - len(t.cols)
-	shares := 0
-	for _, c := range t.cols {
+	var open []int // flexible columns still sharing
+	for i, c := range t.cols {
+		t.widths = append(t.widths, c.Width)
 		if c.Width > 0 {
 			rest -= c.Width
 		} else {
-			shares += max(1, c.Flex)
+			open = append(open, i)
 		}
 	}
 	rest = max(0, rest)
-	left, leftShares := rest, shares
-	for _, c := range t.cols {
-		w := c.Width
-		if w <= 0 {
-			share := max(1, c.Flex)
-			w = left * share / max(1, leftShares) // the last flex column takes the remainder
-			left -= w
-			leftShares -= share
-			w = max(w, c.MinWidth)
+	share := func(i int) int { return max(1, t.cols[i].Flex) }
+	for changed := true; changed; {
+		changed = false
+		shares := 0
+		for _, i := range open {
+			shares += share(i)
 		}
-		t.widths = append(t.widths, w)
+		keep := open[:0]
+		for _, i := range open {
+			// Needs no more than its share of what is left: settle it.
+			if want := t.naturalWidth(i); want > 0 && want*shares <= rest*share(i) {
+				t.widths[i] = want
+				rest -= want
+				changed = true
+				continue
+			}
+			keep = append(keep, i)
+		}
+		open = keep
 	}
+	left, leftShares := rest, 0
+	for _, i := range open {
+		leftShares += share(i)
+	}
+	for _, i := range open {
+		w := left * share(i) / max(1, leftShares) // the last flex column takes the remainder
+		left -= w
+		leftShares -= share(i)
+		t.widths[i] = max(w, t.cols[i].MinWidth)
+	}
+}
+
+// naturalWidth is column i's natural width, at least its MinWidth; 0 when
+// unknown.
+func (t *Table) naturalWidth(i int) int {
+	if i >= len(t.natural) || t.natural[i] <= 0 {
+		return 0
+	}
+	return max(t.natural[i], t.cols[i].MinWidth)
 }
 
 // View renders the header and the visible rows.

@@ -2,6 +2,7 @@ package views
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -44,11 +45,14 @@ func humanDuration(ms int64) string {
 }
 
 // fmtTime is how record timestamps are shown in tables: local time, ms.
-func fmtTime(t time.Time) string {
+func fmtTime(t time.Time) string { return fmtTimeIn(t, time.Local) }
+
+// fmtTimeIn is fmtTime in the zone loc.
+func fmtTimeIn(t time.Time, loc *time.Location) string {
 	if t.IsZero() || t.UnixMilli() <= 0 {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05.000")
+	return t.In(loc).Format("2006-01-02 15:04:05.000")
 }
 
 // fmtAge is "3s ago" style, "-" for an unknown time.
@@ -59,12 +63,37 @@ func fmtAge(now, t time.Time) string {
 	return ui.FormatAge(now.Sub(t)) + " ago"
 }
 
-// fmtShortTime is the time of day only, for narrow tables.
-func fmtShortTime(t time.Time) string {
+// shortTimeWidth is the width of fmtShortTime's longest form.
+const shortTimeWidth = 14
+
+// fmtShortTime is a record time for narrow tables, in now's zone: the time
+// of day (ms) when the record is from now's day, the date and the time to
+// the second when it is from another day of the year, the date alone from
+// another year.
+func fmtShortTime(t, now time.Time) string {
 	if t.IsZero() || t.UnixMilli() <= 0 {
 		return "-"
 	}
-	return t.Local().Format("15:04:05.000")
+	t = t.In(now.Location())
+	y, m, d := t.Date()
+	ny, nm, nd := now.Date()
+	switch {
+	case y == ny && m == nm && d == nd:
+		return t.Format("15:04:05.000")
+	case y == ny:
+		return t.Format("01-02 15:04:05")
+	}
+	return t.Format("2006-01-02")
+}
+
+// zoneName names loc's zone at now for a column title: "UTC", "CET",
+// "+0530" where the zone has no abbreviation.
+func zoneName(now time.Time) string {
+	name, _ := now.Zone()
+	if name == "" || strings.ContainsAny(name[:1], "+-0123456789") {
+		return now.Format("-0700")
+	}
+	return name
 }
 
 // retryMsg runs a screen's retry inside its own Update, so the retry acts

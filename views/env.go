@@ -23,6 +23,9 @@ type Env struct {
 	Lag *laghist.Sampler
 	// Now is the clock (tests pin it); nil means time.Now.
 	Now func() time.Time
+	// Loc is the zone record times are shown and typed in (tests pin it);
+	// nil means the local zone.
+	Loc *time.Location
 	// Contexts are the config file's contexts for :contexts (nil: none).
 	Contexts *Contexts
 	// Decoder decodes keys and values (registry, Avro, Protobuf, ...) for
@@ -38,4 +41,12 @@ func (e *Env) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+// clock is now in the zone of record times (Loc).
+func (e *Env) clock() time.Time {
+	if e.Loc != nil {
+		return e.now().In(e.Loc)
+	}
+	return e.now().Local()
 }

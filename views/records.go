@@ -54,6 +54,12 @@ type recSeekMsg struct {
 	// across partitions, see offsetTimeCut).
 	target *recKey
 	err    error
+
+	// none: a time seek found no record at or after at; the window stays,
+	// and the last seek is prev again.
+	none bool
+	prev backend.Start
+	at   time.Time
 }
 
 // recKey names one record.
@@ -113,11 +119,19 @@ type recordsScreen struct {
 	tailGen int64
 	streams *streamSet
 
+	// pauseBase is each partition's end when the tail paused, pauseNew how
+	// many offsets were written past it since (records_tail.go).
+	pauseBase map[int32]int64
+	pauseNew  int64
+
 	// filter narrows the table to loaded records whose key or value
 	// contains it (case-insensitive); match maps table rows to window
 	// indexes while it is set.
 	filter string
 	match  []int
+	// keyWidth is the widest key seen (records_render.go), grown only, so
+	// the columns do not move while scrolling.
+	keyWidth int
 
 	// search is the search of the whole log and export (search.go);
 	// seekTarget is the record the next seek puts the cursor on.
@@ -306,6 +320,9 @@ func (s *recordsScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		return s, s.applyTail(msg)
 
+	case recPausedMsg:
+		return s, s.applyPaused(msg)
+
 	case retryMsg:
 		return s, msg.do()
 
@@ -338,14 +355,12 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, keyRecEarliest):
-		s.pauseTail()
-		return tea.Batch(s.seek(backend.Start{Kind: backend.StartEarliest}), s.spin.Tick)
+		return tea.Batch(s.pauseTail(), s.seek(backend.Start{Kind: backend.StartEarliest}), s.spin.Tick)
 	case key.Matches(msg, keyRecLatest):
 		if s.follow && !s.paused {
 			return nil // already at the live end
 		}
-		s.pauseTail()
-		return tea.Batch(s.seek(backend.Start{Kind: backend.StartLatest}), s.spin.Tick)
+		return tea.Batch(s.pauseTail(), s.seek(backend.Start{Kind: backend.StartLatest}), s.spin.Tick)
 	case key.Matches(msg, keyRecOffset):
 		s.pkind = promptOffset
 		s.prompt.Validate = s.validateStart
@@ -355,7 +370,7 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.pkind = promptTime
 		s.prompt.Validate = s.validateStart
 		s.prompt.SetWidth(s.w)
-		return s.prompt.Open("time:", "2026-01-02T15:04:05Z · -15m · -2h")
+		return s.prompt.Open("time:", "2026-11-30 12:00 · 12:00 (today) · 15m (ago) · RFC3339 · in "+zoneName(s.env.clock()))
 	case key.Matches(msg, keyRecFollow):
 		if s.follow {
 			s.follow, s.paused = false, false
@@ -370,8 +385,7 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if s.paused {
 			return tea.Batch(s.startFollow(), s.spin.Tick)
 		}
-		s.pauseTail()
-		return nil
+		return s.pauseTail()
 	case key.Matches(msg, keyRecFilter):
 		s.pkind = promptFilter
 		s.prompt.Validate = nil
@@ -412,12 +426,11 @@ func (s *recordsScreen) updatePrompt(msg tea.Msg) tea.Cmd {
 	if ev != ui.PromptSubmitted {
 		return cmd
 	}
-	st, err := backend.ParseStart(s.prompt.Value(), s.env.now())
+	st, err := backend.ParseStartIn(s.prompt.Value(), s.env.now(), s.env.clock().Location())
 	if err != nil {
 		return cmd
 	}
-	s.pauseTail()
-	return tea.Batch(cmd, s.seek(st), s.spin.Tick)
+	return tea.Batch(cmd, s.pauseTail(), s.seek(st), s.spin.Tick)
 }
 
 const (

@@ -16,6 +16,9 @@ import (
 // Columns of the records table; which are shown depends on the width.
 type recCol int
 
+// maxKeyWidth bounds the key column's natural width: longer keys are cut.
+const maxKeyWidth = 40
+
 func (s *recordsScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	if s.pkind == promptFilter {
@@ -38,14 +41,17 @@ func (s *recordsScreen) layout() {
 	if s.partition < 0 || wide {
 		add(colPartition, ui.Column{Title: "P", Width: 3, Right: true})
 	}
+	// The zone in the title: a record time means nothing without it.
+	zone := " (" + zoneName(s.env.clock()) + ")"
 	if wide {
-		add(colTime, ui.Column{Title: "TIMESTAMP", Width: 23})
+		add(colTime, ui.Column{Title: "TIMESTAMP" + zone, Width: 23})
 	} else {
-		add(colTimeShort, ui.Column{Title: "TIME", Width: 12})
+		add(colTimeShort, ui.Column{Title: "TIME" + zone, Width: shortTimeWidth})
 	}
-	// Keys are usually ids ("ord-000123"): wide enough to read them whole.
+	// Keys are usually ids ("ord-000123"): as wide as the keys (setRows
+	// gives the table their width) up to half the room, the value the rest.
 	add(colKey, ui.Column{Title: "KEY", MinWidth: map[bool]int{true: 14, false: 8}[wide], Flex: 1})
-	add(colValue, ui.Column{Title: "VALUE", MinWidth: 10, Flex: 3})
+	add(colValue, ui.Column{Title: "VALUE", MinWidth: 10, Flex: 1})
 	add(colSize, ui.Column{Title: "SIZE", Width: 9, Right: true})
 	if s.w >= 90 {
 		add(colHeaders, ui.Column{Title: "HDRS", Width: 4, Right: true})
@@ -63,7 +69,23 @@ func (s *recordsScreen) layout() {
 func (s *recordsScreen) setRows() {
 	recs := s.win.recs
 	cols := s.cols
-	widths := s.valueWidth()
+	// A key column as wide as the keys (up to its share), the value the rest.
+	for i := range recs {
+		s.keyWidth = max(s.keyWidth, min(maxKeyWidth, len(recs[i].ShownKey())))
+	}
+	nat := make([]int, len(cols))
+	var ki, vi int
+	for j, c := range cols {
+		switch c {
+		case colKey:
+			ki, nat[j] = j, max(s.keyWidth, len("KEY"))
+		case colValue:
+			vi = j
+		}
+	}
+	s.table.SetNatural(nat)
+	widths := [2]int{s.table.Widths()[ki], s.table.Widths()[vi]}
+	now := s.env.clock()
 	n, match := len(recs), []int(nil)
 	if s.filter != "" {
 		match = filterRecs(recs, s.filter)
@@ -86,21 +108,21 @@ func (s *recordsScreen) setRows() {
 			case colPartition:
 				cells[j] = strconv.Itoa(int(r.Partition))
 			case colTime:
-				cells[j] = fmtTime(r.Timestamp)
+				cells[j] = fmtTimeIn(r.Timestamp, now.Location())
 			case colTimeShort:
-				cells[j] = fmtShortTime(r.Timestamp)
+				cells[j] = fmtShortTime(r.Timestamp, now)
 			case colKey:
 				if r.Key == nil {
 					cells[j] = "∅"
 				} else {
-					cells[j] = ui.Preview(r.ShownKey(), max(1, widths[0]-1))
+					cells[j] = ui.Preview(r.ShownKey(), widths[0])
 				}
 			case colValue:
 				lab := txnLabel(r.Txn)
 				if r.Value == nil {
 					cells[j] = lab + "∅ (tombstone)"
 				} else {
-					cells[j] = lab + ui.Preview(r.ShownValue(), max(1, widths[1]-1-len(lab)))
+					cells[j] = lab + ui.Preview(r.ShownValue(), max(1, widths[1]-len(lab)))
 				}
 			case colSize:
 				cells[j] = ui.FormatBytes(int64(r.size))
@@ -146,39 +168,6 @@ func filterRecs(recs []winRec, f string) []int {
 		if has(recs[i].ShownKey()) || has(recs[i].ShownValue()) {
 			out = append(out, i)
 		}
-	}
-	return out
-}
-
-// valueWidth returns the key and value column widths (the table's own
-// layout rule: fixed columns first, the rest shared by Flex, the last
-// flexible column taking the remainder), so a preview reads no more of a
-// value than fits and usually needs no further truncation by the table.
-func (s *recordsScreen) valueWidth() [2]int {
-	cols := s.table.Columns()
-	rest, shares := s.w-len(cols), 0
-	for _, c := range cols {
-		if c.Width > 0 {
-			rest -= c.Width
-		} else {
-			shares += max(1, c.Flex)
-		}
-	}
-	rest = max(0, rest)
-	var out [2]int
-	k := 0
-	for _, c := range cols {
-		if c.Width > 0 {
-			continue
-		}
-		share := max(1, c.Flex)
-		w := rest * share / max(1, shares)
-		rest -= w
-		shares -= share
-		if k < 2 {
-			out[k] = max(w, c.MinWidth)
-		}
-		k++
 	}
 	return out
 }
@@ -231,9 +220,10 @@ func (s *recordsScreen) header() string {
 	} else {
 		fmt.Fprintf(&b, "%d partitions by time · ", len(s.ids))
 		if len(recs) > 0 {
-			from, to := fmtTime(recs[0].Timestamp), fmtTime(recs[len(recs)-1].Timestamp)
+			now := s.env.clock()
+			from, to := fmtTimeIn(recs[0].Timestamp, now.Location()), fmtTimeIn(recs[len(recs)-1].Timestamp, now.Location())
 			if s.w < 110 {
-				from, to = fmtShortTime(recs[0].Timestamp), fmtShortTime(recs[len(recs)-1].Timestamp)
+				from, to = fmtShortTime(recs[0].Timestamp, now), fmtShortTime(recs[len(recs)-1].Timestamp, now)
 			}
 			fmt.Fprintf(&b, "%s loaded, %s → %s", ui.FormatCount(int64(len(recs))), from, to)
 		} else {
@@ -255,13 +245,19 @@ func (s *recordsScreen) header() string {
 	if s.filter != "" {
 		fmt.Fprintf(&b, " · filter %q: %d match", ui.Sanitize(s.filter), len(s.match))
 	}
-	line := th.Muted.Render(b.String())
+	// The tail's state first: at 80 columns the end of the line is cut.
+	var state string
 	switch {
 	case s.follow && !s.paused:
-		line += th.Muted.Render(" · ") + th.OK.Render("● following")
+		state = th.OK.Render(" ● following") + th.Muted.Render(" ·")
 	case s.follow && s.paused:
-		line += th.Muted.Render(" · ") + th.Warn.Render("paused") + th.Muted.Render(" (space resumes)")
+		state = th.Warn.Render(" paused")
+		if s.pauseNew > 0 {
+			state += th.Warn.Render(" · " + ui.FormatCount(s.pauseNew) + " new")
+		}
+		state += th.Muted.Render(" (space resumes) ·")
 	}
+	line := state + th.Muted.Render(b.String())
 	if s.seeking || s.fwdBusy || s.bwdBusy {
 		line += " " + s.spin.View()
 	}

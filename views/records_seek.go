@@ -31,6 +31,7 @@ func (s *recordsScreen) startFollow() tea.Cmd {
 func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 	s.gen++
 	s.seeking, s.fwdBusy, s.bwdBusy = true, false, false
+	prev := s.last
 	if !follow {
 		s.last = st
 	}
@@ -41,7 +42,7 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 	ids := append([]int32(nil), s.ids...)
 	return func() tea.Msg {
 		ctx := context.Background()
-		m := recSeekMsg{gen: gen, kind: st.Kind}
+		m := recSeekMsg{gen: gen, kind: st.Kind, prev: prev, at: st.Time}
 		m.err = func() error {
 			wm, err := c.Watermarks(ctx, topic)
 			if err != nil {
@@ -60,6 +61,10 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 			start, err := resolveStart(ctx, c, topic, ids, wm, st)
 			if err != nil {
 				return err
+			}
+			if st.Kind == backend.StartTime && target == nil && atEnd(ids, wm, start) {
+				m.none = true // a time after the last record: say so, stay
+				return nil
 			}
 			if part < 0 && (st.Kind == backend.StartOffset || st.Kind == backend.StartFromEnd) {
 				if start, m.target, err = offsetTimeCut(ctx, c, topic, ids, wm, start); err != nil {
@@ -100,6 +105,16 @@ func (s *recordsScreen) seekCmd(st backend.Start, follow bool) tea.Cmd {
 		}()
 		return m
 	}
+}
+
+// atEnd reports that every partition starts at its end: no record follows.
+func atEnd(ids []int32, wm map[int32][2]int64, start map[int32]int64) bool {
+	for _, p := range ids {
+		if start[p] < wm[p][1] {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedIDs(wm map[int32][2]int64) []int32 {
@@ -201,6 +216,10 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 	if s.err != nil {
 		s.err, clearErr = nil, ui.ClearErr()
 	}
+	if m.none {
+		s.last = m.prev
+		return tea.Batch(clearErr, ui.Toast("no record at or after "+fmtTimeIn(m.at, s.env.clock().Location())+" "+zoneName(s.env.clock())))
+	}
 	if s.win == nil || !sameIDs(s.ids, m.ids) || len(s.win.parts) != len(m.ids) {
 		s.win = newWindow(m.ids)
 	}
@@ -240,7 +259,13 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 	// context, not the rows before it filling the screen.
 	if m.kind != backend.StartLatest && m.kind != backend.StartEarliest && s.match == nil {
 		page := max(1, s.table.Height()-1)
-		s.table.SetCursor(cur - page/3)
+		if s.partition >= 0 {
+			// One partition in offset order: the target on the first row,
+			// what follows it below.
+			s.table.SetCursor(cur + page - 1)
+		} else {
+			s.table.SetCursor(cur - page/3)
+		}
 		s.table.SetCursor(cur)
 	}
 	cmds := []tea.Cmd{clearErr, s.ensure()}
@@ -269,12 +294,12 @@ func sameIDs(a, b []int32) bool {
 }
 
 func (s *recordsScreen) validateStart(v string) error {
-	st, err := backend.ParseStart(v, s.env.now())
+	st, err := backend.ParseStartIn(v, s.env.now(), s.env.clock().Location())
 	if err != nil {
-		return errors.New("want an offset, -N, earliest, latest, an RFC3339 time or -15m")
+		return errors.New("want an offset, -N, earliest, latest, or a time: 2026-11-30 12:00, 12:00, 15m (ago), RFC3339")
 	}
 	if s.pkind == promptTime && (st.Kind == backend.StartOffset || st.Kind == backend.StartFromEnd) {
-		return errors.New("want an RFC3339 time or a duration like -15m")
+		return errors.New("want a time: 2026-11-30 12:00, 12:00 (today), 15m (ago), -2h, RFC3339")
 	}
 	return nil
 }

@@ -101,10 +101,57 @@ func (s *recordsScreen) applyTail(m recTailMsg) tea.Cmd {
 }
 
 // pauseTail stops the live tail but stays in follow mode; space resumes at
-// the (new) end.
-func (s *recordsScreen) pauseTail() {
-	if s.follow && !s.paused {
-		s.paused = true
-		s.stopStream()
+// the (new) end. While paused, the end offsets are polled (pausedCountCmd)
+// so the header says how many records arrived since.
+func (s *recordsScreen) pauseTail() tea.Cmd {
+	if !s.follow || s.paused {
+		return nil
 	}
+	s.paused = true
+	s.stopStream()
+	s.pauseNew = 0
+	s.pauseBase = map[int32]int64{}
+	if s.win != nil {
+		for _, p := range s.win.parts {
+			s.pauseBase[p.id] = p.hw // the end the tail had reached
+		}
+	}
+	return s.pausedCountCmd()
+}
+
+// recPausedMsg is the end offsets of the topic while the tail is paused.
+type recPausedMsg struct {
+	tailGen int64
+	wm      map[int32][2]int64
+	err     error
+}
+
+// pauseCountEvery is how often a paused tail counts what arrived.
+var pauseCountEvery = time.Second
+
+func (s *recordsScreen) pausedCountCmd() tea.Cmd {
+	tg, c, topic := s.tailGen, s.cluster(), s.topic
+	return tea.Tick(pauseCountEvery, func(time.Time) tea.Msg {
+		wm, err := c.Watermarks(context.Background(), topic)
+		return recPausedMsg{tailGen: tg, wm: wm, err: err}
+	})
+}
+
+// applyPaused counts the offsets written past where the tail paused (a
+// transaction's commit marker takes one too). A failed poll keeps the
+// last count: resuming the tail reports what is wrong.
+func (s *recordsScreen) applyPaused(m recPausedMsg) tea.Cmd {
+	if m.tailGen != s.tailGen || !s.follow || !s.paused {
+		return nil // resumed, or a newer pause counts
+	}
+	if m.err == nil {
+		var n int64
+		for p, base := range s.pauseBase {
+			if w, ok := m.wm[p]; ok {
+				n += max(0, w[1]-base)
+			}
+		}
+		s.pauseNew = n
+	}
+	return s.pausedCountCmd()
 }

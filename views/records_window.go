@@ -164,7 +164,7 @@ func (s *recordsScreen) shiftView(oldOff, oldCur, delta int) {
 // extended when the cursor nears an edge.
 func (s *recordsScreen) moved() tea.Cmd {
 	if s.follow && !s.paused && s.win != nil && s.table.Cursor() < s.table.Len()-1 {
-		s.pauseTail()
+		return tea.Batch(s.pauseTail(), s.ensure())
 	}
 	return s.ensure()
 }

@@ -487,13 +487,13 @@ func (s *recordsScreen) hitAtCursor() int {
 
 // openHit moves the records window to a match.
 func (s *recordsScreen) openHit(h searchHit) tea.Cmd {
-	s.pauseTail()
+	pause := s.pauseTail()
 	if s.filter != "" {
 		s.filter = "" // the quick filter would hide the match
 	}
 	if s.partition >= 0 {
-		return tea.Batch(s.seek(backend.Start{Kind: backend.StartOffset, Offset: h.off}), s.spin.Tick)
+		return tea.Batch(pause, s.seek(backend.Start{Kind: backend.StartOffset, Offset: h.off}), s.spin.Tick)
 	}
 	s.seekTarget = &recKey{h.part, h.off}
-	return tea.Batch(s.seek(backend.Start{Kind: backend.StartTime, Time: h.ts}), s.spin.Tick)
+	return tea.Batch(pause, s.seek(backend.Start{Kind: backend.StartTime, Time: h.ts}), s.spin.Tick)
 }

@@ -36,18 +36,19 @@ func (s *recordsScreen) setHitRows() {
 	if wide {
 		cols = append(cols, ui.Column{Title: "TIMESTAMP", Width: 23})
 	} else {
-		cols = append(cols, ui.Column{Title: "TIME", Width: 12})
+		cols = append(cols, ui.Column{Title: "TIME", Width: shortTimeWidth})
 	}
 	cols = append(cols, ui.Column{Title: "KEY", MinWidth: 8, Flex: 1}, ui.Column{Title: "VALUE", MinWidth: 10, Flex: 3})
 	p.table.SetColumns(cols)
 	p.table.SetSize(s.w, max(0, s.panelHeight()-1))
 	vw := max(10, (s.w-30)*3/4)
 	hits := p.hits
+	now := s.env.clock()
 	p.table.SetRows(len(hits), func(i int) []string {
 		h := &hits[i]
-		t := fmtShortTime(h.ts)
+		t := fmtShortTime(h.ts, now)
 		if wide {
-			t = fmtTime(h.ts)
+			t = fmtTimeIn(h.ts, now.Location())
 		}
 		k, v := "∅", "∅ (tombstone)"
 		if !h.keyNil {
