@@ -142,13 +142,28 @@ func (r *RedriveRequest) target(rec *kgo.Record) string {
 	return ""
 }
 
-func (r *RedriveRequest) dropped(name string) bool {
-	for _, pat := range r.DropHeaders {
+// dropped reports whether header name matches one of the patterns
+// (names or path.Match globs).
+func dropped(patterns []string, name string) bool {
+	for _, pat := range patterns {
 		if ok, _ := path.Match(pat, name); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// reproduce is the copy of rec that a redrive or a resend writes to topic:
+// the same key, value and headers (copied), minus the headers dropped; the
+// producer sets a new timestamp.
+func reproduce(rec *kgo.Record, topic string, drop []string) backend.ProduceRecord {
+	pr := backend.ProduceRecord{Topic: topic, Key: clone(rec.Key), Value: clone(rec.Value)}
+	for _, h := range rec.Headers {
+		if !dropped(drop, h.Key) {
+			pr.Headers = append(pr.Headers, backend.Header{Key: h.Key, Value: clone(h.Value)})
+		}
+	}
+	return pr
 }
 
 // scan reads the DLQ over rng (nil: now to the current end) and calls fn
@@ -350,13 +365,7 @@ func ExecuteRedrive(ctx context.Context, c *backend.Cluster, env replay.Env, req
 		env.Restamp(en)
 		var scanned RedrivePlan
 		_, err = req.scan(ctx, c, plan.Range, &scanned, func(rec *kgo.Record, t string) error {
-			pr := backend.ProduceRecord{Topic: t, Key: clone(rec.Key), Value: clone(rec.Value)}
-			for _, h := range rec.Headers {
-				if !req.dropped(h.Key) {
-					pr.Headers = append(pr.Headers, backend.Header{Key: h.Key, Value: clone(h.Value)})
-				}
-			}
-			batch = append(batch, pr)
+			batch = append(batch, reproduce(rec, t, req.DropHeaders))
 			refs = append(refs, RecordRef{rec.Partition, rec.Offset})
 			if len(batch) >= redriveBatch {
 				return flush()

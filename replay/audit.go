@@ -28,6 +28,8 @@ const (
 	AuditTopicPartitions = "topic-partitions" // partitions were added
 	AuditDeleteOffsets   = "delete-offsets"   // a group's offsets on one topic were deleted
 	AuditRedriveKind     = "redrive"          // records re-produced from a dead-letter topic
+	AuditProduceKind     = "produce"          // one record written by the operator (the TUI produce form)
+	AuditResendKind      = "resend"           // one record re-sent to the same or another topic
 	// A write the read-only embedded log (rewind serve --read-only)
 	// refused, from any client.
 	AuditWriteRefused = "write-refused"
@@ -90,6 +92,8 @@ type AuditEntry struct {
 	Configs []AuditConfig `json:"configs,omitempty"`
 	// Redrive is what a redrive re-produced.
 	Redrive *AuditRedrive `json:"redrive,omitempty"`
+	// Produced is the one record a produce or a resend wrote.
+	Produced *AuditProduced `json:"produced,omitempty"`
 	// Result is "ok", "refused: ..." or "failed: ...".
 	Result string `json:"result"`
 }

@@ -27,6 +27,31 @@ type AuditRedrive struct {
 	Range map[int32][2]int64 `json:"range,omitempty"`
 }
 
+// AuditProduced records one record written by the operator (produce,
+// resend): where it went and what it was made of — sizes and header names,
+// never the bytes (a record may hold secrets).
+type AuditProduced struct {
+	// From is the record re-sent (resend only).
+	From *AuditRecord `json:"from,omitempty"`
+	// To is where the broker wrote it; Offset is -1 when it failed.
+	To AuditRecord `json:"to"`
+	// KeyBytes and ValueBytes are -1 for null.
+	KeyBytes   int      `json:"key_bytes"`
+	ValueBytes int      `json:"value_bytes"`
+	Headers    []string `json:"headers,omitempty"`
+	// DropHeaders are the patterns of the headers left out (resend).
+	DropHeaders []string `json:"drop_headers,omitempty"`
+	// ValueSchema is the registry subject the value was encoded with.
+	ValueSchema string `json:"value_schema,omitempty"`
+}
+
+// AuditRecord names one record.
+type AuditRecord struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+}
+
 // NewEntry starts an audit entry of kind for the cluster at addr, stamped
 // with this Env's clock and actor.
 func (e Env) NewEntry(addr, kind string) *AuditEntry {

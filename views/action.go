@@ -41,6 +41,13 @@ type actionField struct {
 	// Skip, when set, leaves the field out given the answers before it
 	// (the idempotency question of a copy cut-over only).
 	Skip func(vals []string) bool
+	// Editor: ctrl+e opens $VISUAL or $EDITOR on the answer (a temp file)
+	// for a multi-line value; the saved text is the answer.
+	Editor bool
+	// Repeat: the field is asked again after each answer until an empty
+	// one (headers); vals[i] holds the answers one per line. Changing the
+	// answers (e) asks it afresh.
+	Repeat bool
 }
 
 // actionPlan is what a preview found: lines to show, warnings, and the
@@ -61,6 +68,9 @@ type actionSpec struct {
 	ReadOnlyOK bool
 	Head       string   // first line: what is acted on
 	Notes      []string // warnings shown from the first step
+	// Info are plain lines under the head (what the fields choose from:
+	// the record's header names).
+	Info []string
 	// Fields are asked in order; vals[i] is the answer to Fields[i].
 	Fields []actionField
 	// Preview runs after the last field, off the event loop (nil: the
@@ -135,6 +145,11 @@ func newAction(env *Env, spec actionSpec) *actionScreen {
 func (s *actionScreen) start() {
 	s.field = 0
 	s.state = ""
+	for i, f := range s.spec.Fields {
+		if f.Repeat {
+			s.vals[i] = "" // asked afresh
+		}
+	}
 	if len(s.spec.Fields) == 0 {
 		s.step = actPreviewing
 		return
@@ -146,8 +161,9 @@ func (s *actionScreen) ask() {
 	f := s.spec.Fields[s.field]
 	s.step = actAsk
 	s.prompt.Validate = func(v string) error {
-		if v == "" && f.Default != "" {
-			v = f.Default
+		v = s.answer(v)
+		if v == "" && f.Repeat {
+			return nil // the end of the list
 		}
 		if f.Validate != nil {
 			return f.Validate(v)
@@ -158,8 +174,29 @@ func (s *actionScreen) ask() {
 	if ph == "" && f.Default != "" {
 		ph = f.Default
 	}
-	s.prompt.OpenWith(f.Label, ph, s.vals[s.field])
+	prefill := s.vals[s.field]
+	switch {
+	case f.Repeat:
+		prefill = ""
+	case strings.Contains(prefill, "\n"):
+		// A one-line prompt cannot hold it: enter keeps it.
+		ph, prefill = fmt.Sprintf("(%s from the editor: enter keeps it · ctrl+e edits it)", plural(strings.Count(prefill, "\n")+1, "line")), ""
+	}
+	s.prompt.OpenWith(f.Label, ph, prefill)
 	s.prompt.SetWidth(s.w)
+}
+
+// answer is what the typed v means for the field being asked: its
+// default when empty, or the editor's multi-line text kept.
+func (s *actionScreen) answer(v string) string {
+	f := s.spec.Fields[s.field]
+	if v == "" && !f.Repeat {
+		if cur := s.vals[s.field]; strings.Contains(cur, "\n") {
+			return cur
+		}
+		return f.Default
+	}
+	return v
 }
 
 func (s *actionScreen) Init() tea.Cmd {
@@ -278,7 +315,12 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			s.prompt.Update(msg)
 		}
 		return s, nil
+	case actionEditMsg:
+		return s, s.edited(msg)
 	case tea.KeyPressMsg:
+		if s.step == actAsk && s.spec.Fields[s.field].Editor && msg.String() == "ctrl+e" {
+			return s, s.edit()
+		}
 		if s.prompt.Active() {
 			ev, cmd := s.prompt.Update(msg)
 			switch ev {
@@ -304,10 +346,17 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 func (s *actionScreen) answered(v string) tea.Cmd {
 	switch s.step {
 	case actAsk:
-		if f := s.spec.Fields[s.field]; v == "" && f.Default != "" {
-			v = f.Default
+		f := s.spec.Fields[s.field]
+		v = s.answer(v)
+		if f.Repeat {
+			if v != "" {
+				s.vals[s.field] = strings.TrimPrefix(s.vals[s.field]+"\n"+v, "\n")
+				s.ask() // the next one
+				return nil
+			}
+		} else {
+			s.vals[s.field] = v
 		}
-		s.vals[s.field] = v
 		for s.field++; s.field < len(s.spec.Fields); s.field++ {
 			if f := s.spec.Fields[s.field]; f.Skip == nil || !f.Skip(s.vals) {
 				s.ask()
@@ -328,15 +377,29 @@ func (s *actionScreen) View() string {
 	for _, n := range s.spec.Notes {
 		lines = append(lines, wrapStyled(th.Warn.Render, "! "+n, s.w)...)
 	}
+	if s.step != actRefused {
+		for _, n := range s.spec.Info {
+			lines = append(lines, ui.FitLine(n, s.w))
+		}
+	}
 	// The answers given so far.
 	for i, f := range s.spec.Fields {
-		if s.step == actRefused || (s.step == actAsk && i >= s.field) {
+		if s.step == actRefused || (s.step == actAsk && (i > s.field || i == s.field && !f.Repeat)) {
 			break
 		}
 		if f.Skip != nil && f.Skip(s.vals) {
 			continue
 		}
-		v := ui.Sanitize(s.vals[i])
+		if f.Repeat && s.vals[i] != "" {
+			for _, v := range strings.Split(s.vals[i], "\n") {
+				lines = append(lines, ui.FitLine(th.Muted.Render(f.Label)+" "+ui.Sanitize(v), s.w))
+			}
+			continue
+		}
+		if s.step == actAsk && i == s.field {
+			continue // asked now, nothing given yet
+		}
+		v := answerShown(s.vals[i])
 		if v == "" {
 			v = "(none)"
 			if strings.HasPrefix(f.Placeholder, "(") {
@@ -375,7 +438,14 @@ func (s *actionScreen) View() string {
 		if s.step == actConfirm {
 			lines = append(lines, th.Muted.Render("preview: nothing written yet · enter: confirm · esc: cancel"))
 		} else {
-			lines = append(lines, th.Muted.Render("nothing written yet · enter: next · esc: cancel"))
+			hint := "nothing written yet · enter: next · esc: cancel"
+			switch f := s.spec.Fields[s.field]; {
+			case f.Editor:
+				hint = "nothing written yet · enter: next · ctrl+e: $EDITOR · esc: cancel"
+			case f.Repeat:
+				hint = "nothing written yet · enter: add · enter on empty: next · esc: cancel"
+			}
+			lines = append(lines, th.Muted.Render(hint))
 		}
 		lines = append(lines, s.prompt.View())
 	}

@@ -196,6 +196,34 @@ func (s *auditEntryScreen) render() {
 			field("read", fmt.Sprintf("partition %d: offsets %s to %s", p, ui.FormatCount(rg[0]), ui.FormatCount(rg[1])))
 		}
 	}
+	if p := e.Produced; p != nil {
+		l = append(l, th.Header.Render(ui.FitLine(" record written", s.w)))
+		ref := func(r replay.AuditRecord) string {
+			if r.Offset < 0 {
+				return fmt.Sprintf("%s (not written)", r.Topic)
+			}
+			return fmt.Sprintf("%s p%d offset %s", r.Topic, r.Partition, ui.FormatCount(r.Offset))
+		}
+		if p.From != nil {
+			field("from", ref(*p.From))
+		}
+		field("to", ref(p.To))
+		size := func(n int) string {
+			if n < 0 {
+				return "null"
+			}
+			return ui.FormatBytes(int64(n))
+		}
+		field("key", size(p.KeyBytes))
+		field("value", size(p.ValueBytes))
+		field("headers", strings.Join(p.Headers, ", "))
+		if p.From != nil {
+			field("drop headers", strings.Join(p.DropHeaders, ", "))
+		}
+		if p.ValueSchema != "" {
+			field("value schema", p.ValueSchema)
+		}
+	}
 	s.lines = l
 	s.scroll(0)
 }

@@ -104,7 +104,7 @@ func newRecordScreen(env *Env, rec backend.Record, partial bool) *recordScreen {
 func (s *recordScreen) Title() string { return "@" + strconv.FormatInt(s.rec.Offset, 10) }
 
 func (s *recordScreen) Help() []key.Binding {
-	return []key.Binding{keyDetNext, keyDetPrev, keyDetHex, keyDetSchema, keyDetCopy, keyDetCopyKey,
+	return []key.Binding{keyDetNext, keyDetPrev, keyDetHex, keyDetSchema, keyDetCopy, keyDetCopyKey, keyDetResend,
 		keyDetUp, keyDetDown, keyDetPgUp, keyDetPgDown, keyDetTop, keyDetBottom}
 }
 
@@ -278,6 +278,8 @@ func (s *recordScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.copy(s.rec.Value, "value")
 	case key.Matches(msg, keyDetCopyKey):
 		return s.copy(s.rec.Key, "key")
+	case key.Matches(msg, keyDetResend):
+		return ui.Push(NewResend(s.env, s.rec))
 	case key.Matches(msg, keyDetUp):
 		s.scrollBy(-1)
 	case key.Matches(msg, keyDetDown):

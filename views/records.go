@@ -205,7 +205,7 @@ func (s *recordsScreen) Help() []key.Binding {
 		return h
 	}
 	return []key.Binding{keyRecOpen, keyRecEarliest, keyRecLatest, keyRecOffset, keyRecTime,
-		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter, keyRecIso,
+		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter, keyRecIso, keyRecProduce,
 		ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Refresh}
 }
 
@@ -393,6 +393,8 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.prompt.OpenWith("/", "quick filter: key or value contains… (loaded records only; s searches the log)", s.filter)
 	case key.Matches(msg, keyRecIso):
 		return s.toggleIso()
+	case key.Matches(msg, keyRecProduce):
+		return ui.Push(NewProduce(s.env, s.topic, s.partition))
 	case key.Matches(msg, keyRecOpen):
 		if r, ok := s.current(); ok {
 			return ui.Push(newRecordScreen(s.env, r.Record, r.trunc))

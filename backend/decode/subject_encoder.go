@@ -43,3 +43,13 @@ func SubjectEncoder(ctx context.Context, cfg RegistryConfig, subject string, ver
 	typ := map[sr.SchemaType]string{sr.TypeAvro: "avro", sr.TypeProtobuf: "protobuf", sr.TypeJSON: "json-schema"}[ss.Type]
 	return enc, SubjectSchema{Subject: subject, Version: ss.Version, ID: ss.ID, Type: typ}, nil
 }
+
+// SubjectEncoder is SubjectEncoder (latest version) on the decoder's own
+// registry: the TUI's produce form encodes with the registry it decodes
+// with.
+func (d *Decoder) SubjectEncoder(ctx context.Context, subject, message string) (*Encoder, SubjectSchema, error) {
+	if d == nil || !d.cfg.Registry.Enabled() {
+		return nil, SubjectSchema{}, fmt.Errorf("subject %q: no schema registry configured", subject)
+	}
+	return SubjectEncoder(ctx, d.cfg.Registry, subject, -1, message)
+}
