@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -132,12 +131,7 @@ func (r ResendRequest) check() error {
 			return fmt.Errorf("target topic: %w", err)
 		}
 	}
-	for _, h := range r.DropHeaders {
-		if _, err := path.Match(h, ""); err != nil {
-			return fmt.Errorf("drop header %q: bad pattern: %w", h, err)
-		}
-	}
-	return nil
+	return CheckDropHeaders(r.DropHeaders)
 }
 
 // PlanResend reads the record again, in full, from the cluster (what the

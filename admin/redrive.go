@@ -115,9 +115,15 @@ func (r *RedriveRequest) check() error {
 			return fmt.Errorf("--to: %w", err)
 		}
 	}
-	for _, h := range r.DropHeaders {
+	return CheckDropHeaders(r.DropHeaders)
+}
+
+// CheckDropHeaders checks header-name patterns (names or path.Match globs
+// such as "kafka_dlt-*"), as redrive and resend take them.
+func CheckDropHeaders(patterns []string) error {
+	for _, h := range patterns {
 		if _, err := path.Match(h, ""); err != nil {
-			return fmt.Errorf("--drop-header %q: bad pattern: %w", h, err)
+			return fmt.Errorf("drop header %q: bad pattern: %w", h, err)
 		}
 	}
 	return nil

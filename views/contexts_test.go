@@ -1,7 +1,6 @@
 package views
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/themes"
 )
 
@@ -53,13 +51,7 @@ func TestReadOnlyContextRefusesResetFirst(t *testing.T) {
 	createTopic(t, cl, "orders", 1, nil)
 	seq(t, cl, "orders", 0, 5, time.Now().Add(-time.Hour), time.Second)
 	commitAt(t, kadm.NewClient(cl), "g", "orders", map[int32]int64{0: 2})
-	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
-		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ro.Close)
-	env.Cluster = ro
+	env.Cluster = readOnlyContext(t, kc)
 	h := startApp(t, env, NewGroup(env, "g"), 120, 24)
 	h.waitText(t, "orders")
 	h.keys("x")

@@ -60,6 +60,19 @@ func testEnvK(t testing.TB, theme string) (*Env, *kgo.Client, *kfake.Cluster) {
 	return &Env{Cluster: c, Theme: th}, cl, kc
 }
 
+// readOnlyContext connects to kc the way a context with read_only: true
+// does (the reason names the context).
+func readOnlyContext(t testing.TB, kc *kfake.Cluster) *backend.Cluster {
+	t.Helper()
+	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
+		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ro.Close)
+	return ro
+}
+
 func createTopic(t testing.TB, cl *kgo.Client, name string, parts int32, cfg map[string]*string) {
 	t.Helper()
 	resp, err := kadm.NewClient(cl).CreateTopic(context.Background(), parts, 1, cfg, name)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -211,13 +210,7 @@ func TestProduceResendReadOnlyFirst(t *testing.T) {
 	env.DataDir = t.TempDir()
 	createTopic(t, cl, "orders", 1, nil)
 	produce(t, cl, &kgo.Record{Topic: "orders", Key: []byte("k"), Value: []byte("v1")})
-	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
-		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ro.Close)
-	env.Cluster = ro
+	env.Cluster = readOnlyContext(t, kc)
 	h := startApp(t, env, NewRecords(env, "orders", 0), 120, 30)
 	h.waitLine(t, "k", "v1")
 	h.keys("P")

@@ -83,15 +83,8 @@ func NewResend(env *Env, rec backend.Record) ui.Screen {
 				return backend.ValidTopicName(strings.TrimSpace(v))
 			}},
 			{Label: "drop headers:", Placeholder: "(none) · names or globs, comma-separated: traceparent, kafka_dlt-*",
-				Skip: func([]string) bool { return len(rec.Headers) == 0 },
-				Validate: func(v string) error {
-					for _, p := range dropList(v) {
-						if _, err := path.Match(p, ""); err != nil {
-							return fmt.Errorf("%q: bad pattern", p)
-						}
-					}
-					return nil
-				}},
+				Skip:     func([]string) bool { return len(rec.Headers) == 0 },
+				Validate: func(v string) error { return admin.CheckDropHeaders(dropList(v)) }},
 		},
 		Preview: func(ctx context.Context, vals []string) (actionPlan, error) {
 			r := req(vals)

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/replay"
 )
 
@@ -181,13 +180,7 @@ func TestTopicAdminReadOnlyFirst(t *testing.T) {
 	env, cl, kc := testEnvK(t, "dark")
 	env.DataDir = t.TempDir()
 	createTopic(t, cl, "orders", 1, nil)
-	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
-		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ro.Close)
-	env.Cluster = ro
+	env.Cluster = readOnlyContext(t, kc)
 	h := startApp(t, env, NewTopics(env), 120, 24)
 	h.waitLine(t, "orders", "1")
 	for _, k := range []string{"n", "D", "P"} {
