@@ -84,6 +84,9 @@ type actionSpec struct {
 	Execute func(ctx context.Context, vals []string, p actionPlan, typed string) (string, *replay.AuditEntry, error)
 	// Done, when set, is run after a successful write (open the new topic).
 	Done func(vals []string) tea.Cmd
+	// Again: after a write, e asks the fields again with the answers kept
+	// (produce another record).
+	Again bool
 }
 
 type actionStep int
@@ -112,6 +115,7 @@ type actionDoneMsg struct {
 var (
 	keyActionRetry = binding([]string{"enter"}, "enter", "preview again")
 	keyActionEdit  = binding([]string{"e"}, "e", "change the answers")
+	keyActionAgain = binding([]string{"e"}, "e", "write another (the answers kept)")
 )
 
 type actionScreen struct {
@@ -212,6 +216,10 @@ func (s *actionScreen) Help() []key.Binding {
 	switch s.step {
 	case actFailed:
 		return []key.Binding{keyActionRetry, keyActionEdit}
+	case actWritten:
+		if s.spec.Again {
+			return []key.Binding{keyActionAgain}
+		}
 	}
 	return nil // a prompt owns the keys; its line says enter/esc
 }
@@ -331,6 +339,10 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			}
 			return s, cmd
 		}
+		if s.step == actWritten && s.spec.Again && key.Matches(msg, keyActionAgain) {
+			s.start()
+			return s, nil
+		}
 		if s.step == actFailed {
 			switch {
 			case key.Matches(msg, keyActionRetry):
@@ -430,6 +442,9 @@ func (s *actionScreen) View() string {
 		}
 	case actWritten:
 		lines = append(lines, wrapStyled(th.OK.Render, s.state, s.w)...)
+		if s.spec.Again {
+			lines = append(lines, th.Muted.Render("e: write another (the answers kept) · esc: back"))
+		}
 	case actPreviewing:
 		lines = append(lines, s.spin.View()+" preview… nothing written yet")
 	case actRunning:

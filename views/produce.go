@@ -36,6 +36,7 @@ func NewProduce(env *Env, topic string, partition int32) ui.Screen {
 	registry := env.Decoder.RegistryURL() != ""
 	return newAction(env, actionSpec{
 		Title: "produce",
+		Again: true,
 		Head:  "Produce a record to " + ui.Sanitize(topic) + " on " + ui.Sanitize(c.Addr()),
 		Fields: []actionField{
 			{Label: "key:", Placeholder: "(none: a null key)"},

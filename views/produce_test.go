@@ -129,9 +129,22 @@ func TestProducePartitionDefault(t *testing.T) {
 	s := h.answer(t, "", "type yes")
 	lineHas(t, s, "to", "orders partition 1")
 	lineHas(t, s, "key", "null")
-	h.answer(t, "yes", "✓ written: p1 offset 0 of orders")
+	h.answer(t, "yes", "✓ written: p1 offset 0 of orders", "e: write another")
+	// Another with the answers kept: a new value.
+	h.keys("e")
+	h.waitText(t, "key:")
+	h.keys("enter")
+	h.waitText(t, "value:")
+	backspace(h, len("hello"))
+	h.answer(t, "again", "header:")
+	h.keys("enter", "enter")
+	h.waitText(t, "value      5 B: again", "type yes")
+	h.answer(t, "yes", "✓ written: p1 offset 1 of orders")
 	h.keys("esc")
-	h.waitLine(t, "hello")
+	h.waitText(t, "p1 · no records")
+	h.keys("ctrl+r") // not following: a refresh shows them
+	h.waitLine(t, "1", "1", "again")
+	h.waitLine(t, "0", "1", "hello")
 	h.quit(t)
 }
 
