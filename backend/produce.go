@@ -44,7 +44,7 @@ type Produced struct {
 // Producer writes records. Not safe for concurrent ProduceBatch calls.
 type Producer struct {
 	c         *Cluster
-	cl        *kgo.Client
+	cl        *WriteClient
 	acks      string
 	manual    bool // every record to partition
 	partition int32
@@ -67,6 +67,13 @@ func ParseCompression(s string) (kgo.CompressionCodec, error) {
 	return kgo.NoCompression(), fmt.Errorf("compression %q: want none, gzip, snappy, lz4 or zstd", s)
 }
 
+// DeliveryTimeout is how long every producer rewind opens retries a
+// record the brokers refuse (no leader, not enough replicas) before the
+// record fails; kgo's default is to retry forever. It is the stall timeout
+// of reads: the same "how long may the cluster not make progress". Brokers
+// that do not answer at all are the write watch's (writewatch.go).
+func (c *Cluster) DeliveryTimeout() time.Duration { return c.StallTimeout() }
+
 // NewProducer opens a producer. It is a write: refused in read-only mode
 // before anything is sent.
 func (c *Cluster) NewProducer(o ProduceOptions) (*Producer, error) {
@@ -77,12 +84,8 @@ func (c *Cluster) NewProducer(o ProduceOptions) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A broker that never answers fails the records after this, instead
-	// of kgo's default of retrying forever.
-	delivery := max(30*time.Second, 6*c.opts.Timeout)
 	kopts := []kgo.Opt{
 		kgo.ProducerBatchCompression(codec),
-		kgo.RecordDeliveryTimeout(delivery),
 		kgo.ProducerLinger(5 * time.Millisecond),
 	}
 	acks := strings.ToLower(o.Acks)
@@ -101,7 +104,7 @@ func (c *Cluster) NewProducer(o ProduceOptions) (*Producer, error) {
 	if o.Partition != nil {
 		kopts = append(kopts, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	}
-	cl, err := c.NewClient("produce", kopts...)
+	cl, err := c.NewWriteClient("produce", kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
@@ -157,6 +160,7 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []ProduceRecord) ([]Pr
 		krs[i] = kr
 	}
 	res := p.cl.ProduceSync(ctx, krs...)
+	stalled := p.cl.Stalled()
 	out := make([]Produced, len(res))
 	var first error
 	for i, pr := range res {
@@ -168,6 +172,9 @@ func (p *Producer) ProduceBatch(ctx context.Context, recs []ProduceRecord) ([]Pr
 		if pr.Err != nil {
 			o.Offset = -1
 			o.Err = fmt.Errorf("produce to %s: %w", pr.Record.Topic, cleanErr(pr.Err))
+			if stalled != nil {
+				o.Err = fmt.Errorf("produce to %s: %w", pr.Record.Topic, stalled)
+			}
 			if first == nil {
 				first = o.Err
 			}

@@ -44,7 +44,7 @@ type Globals struct {
 	// Isolation and StallTimeout: how every read treats transactions and a
 	// broker that stops answering (backend/reader.go).
 	Isolation    string           `default:"read-committed" enum:"read-committed,read-uncommitted" help:"Transaction isolation of every read: read-committed (default: aborted and still-open transactional records are not data) or read-uncommitted (everything, labelled)."`
-	StallTimeout time.Duration    `name:"stall-timeout" placeholder:"D" help:"How long a bounded read retries a broker that does not answer before it fails saying how far it got (default 6 x --timeout)."`
+	StallTimeout time.Duration    `name:"stall-timeout" placeholder:"D" help:"How long a bounded read or a write retries a broker that does not answer before it fails saying how far it got (default 6 x --timeout)."`
 	Version      kong.VersionFlag `help:"Print the version and exit."`
 
 	// The embedded schema registry beside the embedded log.

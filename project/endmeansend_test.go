@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/testkit"
@@ -93,5 +94,30 @@ func TestRunTransactionsCommittedOnly(t *testing.T) {
 	w.run(spec, "r2", Options{})
 	if rows := w.rows("r2"); rows["c2"] != "22" {
 		t.Fatalf("after the open transaction committed: %v", rows)
+	}
+}
+
+// A broker that stops answering produce requests during `project publish
+// --yes` fails the publish after the stall timeout, loudly. kgo retries a
+// record forever by default: the publish hung (seen in TestFaultPublish as
+// a publish still waiting 14 minutes after its broker was killed).
+func TestPublishToFrozenBrokerFails(t *testing.T) {
+	w := worldWith(t, backend.Options{Timeout: 500 * time.Millisecond, StallTimeout: 2 * time.Second})
+	w.topic("orders", 3, nil)
+	w.orders(300)
+	w.run(revenueV1, "v1", Options{})
+	w.kit.Stall(nil, kmsg.Produce) // publish creates "pub", then its writes hang
+	done := make(chan error, 1)
+	go func() {
+		_, err := Publish(context.Background(), w.c, w.dir, "v1", PublishOptions{Topic: "pub", Execute: true})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "publish to pub: no broker answered a write for 2s") {
+			t.Fatalf("publish to a frozen broker: err %v, want a failure naming the topic", err)
+		}
+	case <-time.After(testkit.WaitTimeout):
+		t.Fatal("publish to a frozen broker still running: records are retried forever")
 	}
 }

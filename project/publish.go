@@ -188,13 +188,15 @@ func Publish(ctx context.Context, cl *backend.Cluster, dataDir, id string, o Pub
 func ptr(s string) *string { return &s }
 
 type producer struct {
-	cl   *kgo.Client
+	cl   *backend.WriteClient
 	mu   sync.Mutex
 	ferr error
 }
 
 func newProducer(cl *backend.Cluster, topic string) (*producer, error) {
-	c, err := cl.NewClient("publish",
+	// A write client: a broker that stops answering fails the publish
+	// after the stall timeout instead of hanging it (TestPublishToFrozenBrokerFails).
+	c, err := cl.NewWriteClient("publish",
 		kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
@@ -221,7 +223,11 @@ func (p *producer) send(ctx context.Context, k, v []byte) {
 }
 
 func (p *producer) flush(ctx context.Context) error {
-	if err := p.cl.Flush(ctx); err != nil {
+	err := p.cl.Flush(ctx)
+	if stalled := p.cl.Stalled(); stalled != nil {
+		return stalled
+	}
+	if err != nil {
 		return err
 	}
 	p.mu.Lock()
