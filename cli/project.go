@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/outfile"
@@ -387,35 +388,35 @@ func (c *ProjectDiffCmd) Run(e *runEnv) error {
 
 // cell keeps untrusted record bytes on one safe line.
 func cell(s string) string {
-	safe := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
-			safe = false // control or non-ASCII: look rune by rune
-			break
+			return string(appendCell(nil, []byte(s))) // control or non-ASCII
 		}
 	}
-	if safe {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD':
-			fmt.Fprintf(&b, "\\x%02x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return s
 }
 
-func cellJSON(v json.RawMessage) string {
-	if v == nil {
-		return "-"
+// appendCell appends b made safe as cell does: tabs and newlines become
+// spaces, control characters and invalid UTF-8 \xNN.
+func appendCell(dst, b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
+		i++
 	}
-	return cell(string(v))
+	dst = append(dst, b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			dst = append(dst, ' ')
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD':
+			dst = fmt.Appendf(dst, "\\x%02x", r)
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst
 }
 
 // ProjectPublishCmd is `rewind project publish RUNID --topic T`.

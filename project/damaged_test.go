@@ -17,7 +17,7 @@ func TestDamagedRunStateRefused(t *testing.T) {
 	w := newWorld(t)
 	w.topic("orders", 3, nil)
 	w.orders(300)
-	w.run("name: r\ntopic: orders\nkey: value.customer_id\naggregate: sum\nvalue: value.amount\n", "r", Options{})
+	w.run("name: r\ntopic: orders\nkey: value.customer_id\naggregate: sum\nvalue: value.amount\n", "r", Options{keepWAL: true}) // the rows in the WAL, as after a kill -9
 	state := statePath(w.dir, "r")
 	logs, _ := filepath.Glob(filepath.Join(state, "*.log"))
 	if ssts, _ := filepath.Glob(filepath.Join(state, "*.sst")); len(logs) == 0 || len(ssts) > 0 {

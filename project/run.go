@@ -142,6 +142,9 @@ type Options struct {
 	partBytes int32
 	// cacheBytes, for tests: the state cache's bound (default maxCacheBytes).
 	cacheBytes int64
+	// keepWAL, for tests: leave the table in the WAL at the end, as a run
+	// killed before it ended does (no flush).
+	keepWAL bool
 }
 
 func (o *Options) now() time.Time {

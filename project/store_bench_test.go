@@ -118,7 +118,7 @@ func BenchmarkStore(b *testing.B) {
 
 // benchRunner is a runner on a fresh store, as execute sets it up, on a
 // read-only connection (no group commits).
-func benchRunner(b *testing.B, c *Compiled) *runner {
+func benchRunner(b testing.TB, c *Compiled) *runner {
 	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		b.Fatal(err)
