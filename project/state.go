@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -250,6 +251,11 @@ func (s *tableState) overDirty() bool {
 
 // write adds the dirty cells (rows and their state) to a checkpoint batch.
 func (s *tableState) write(b *pebble.Batch) error {
+	// In key order, rows then states: Pebble inserts a batch into the
+	// memtable's skiplist entry by entry, and from the previous entry's
+	// place an ordered insert finds its own at once (random inserts were a
+	// fifth of a 1M-key run's CPU, on the run's goroutine).
+	slices.SortFunc(s.dirty, func(a, b *cell) int { return strings.Compare(a.key, b.key) })
 	for _, c := range s.dirty {
 		// Set copies key and value into the batch: one scratch buffer each.
 		if c.exists {
@@ -264,6 +270,8 @@ func (s *tableState) write(b *pebble.Batch) error {
 		} else if err := b.Delete(s.storeKey(prefixRow, c.key), nil); err != nil {
 			return err
 		}
+	}
+	for _, c := range s.dirty {
 		if st := appendState(s.val[:0], s.agg, c); st != nil {
 			s.val = st
 			if err := b.Set(s.storeKey(prefixState, c.key), st, nil); err != nil {
