@@ -218,6 +218,9 @@ func (c *ConsumeCmd) Run(e *runEnv) error {
 	// Following: a record must appear as it arrives, not when the buffer
 	// fills. Bounded reads keep the big buffer for speed.
 	rw.flushEach = !opts.UntilEnd && opts.Count == 0
+	if !rw.flushEach {
+		defer batchGC()()
+	}
 	err = s.cluster.ConsumeBatches(e.ctx, opts, rw.writeBatch)
 	if ferr := rw.flush(); err == nil {
 		err = ferr

@@ -4,6 +4,7 @@
 //
 //	REWIND_PPROF=127.0.0.1:6060   serve net/http/pprof on that address
 //	REWIND_CPUPROFILE=FILE        write a CPU profile of the whole run to FILE
+//	REWIND_MEMPROFILE=FILE        write the allocations profile to FILE at exit
 //
 // Only loopback addresses are served: a profile shows record bytes held in
 // memory, which must not leave the machine.
@@ -36,6 +37,19 @@ func Start() (stop func()) {
 		} else {
 			stops = append(stops, s)
 		}
+	}
+	if path := os.Getenv("REWIND_MEMPROFILE"); path != "" {
+		stops = append(stops, func() {
+			f, err := os.Create(path)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "rewind: REWIND_MEMPROFILE=%s: %v\n", path, err)
+				return
+			}
+			defer f.Close()
+			if err := runpprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintf(os.Stderr, "rewind: REWIND_MEMPROFILE=%s: %v\n", path, err)
+			}
+		})
 	}
 	return func() {
 		for _, s := range stops {
