@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -64,22 +65,59 @@ func DeleteTopic(ctx context.Context, c *backend.Cluster, env replay.Env, topic,
 		if err := replay.CheckAuditWritable(env.DataDir); err != nil {
 			return err
 		}
-		wm, err := c.Watermarks(ctx, topic)
+		parts, recs, err := topicSize(ctx, c, topic)
 		if err != nil {
 			return err
 		}
-		var recs int64
-		for _, w := range wm {
-			recs += w[1] - w[0]
-		}
 		en.Configs = []replay.AuditConfig{
-			{Name: "partitions", Before: strp(strconv.Itoa(len(wm)))},
+			{Name: "partitions", Before: strp(strconv.Itoa(parts))},
 			{Name: "records", Before: strp(strconv.FormatInt(recs, 10))},
 		}
 		env.Restamp(en)
 		return c.DeleteTopic(ctx, topic)
 	}()
 	return en, finish(env, en, err, fmt.Sprintf("topic %q was deleted", topic))
+}
+
+// TopicDeletion is what deleting a topic removes, shown before its name is
+// typed (the CLI's topic delete without --confirm, the TUI's D).
+type TopicDeletion struct {
+	Partitions int
+	Records    int64
+	// Groups have committed offsets on the topic. Best effort: empty when
+	// the groups could not be listed, which does not stop the preview.
+	Groups []string
+}
+
+// PreviewDeleteTopic says what deleting topic would remove.
+func PreviewDeleteTopic(ctx context.Context, c *backend.Cluster, topic string) (TopicDeletion, error) {
+	parts, recs, err := topicSize(ctx, c, topic)
+	if err != nil {
+		return TopicDeletion{}, err
+	}
+	d := TopicDeletion{Partitions: parts, Records: recs}
+	if gls, err := c.GroupLags(ctx, nil); err == nil {
+		for _, g := range gls {
+			if slices.Contains(g.Topics, topic) {
+				d.Groups = append(d.Groups, g.Group)
+			}
+		}
+		sort.Strings(d.Groups)
+	}
+	return d, nil
+}
+
+// topicSize is topic's partition count and records (high - low watermark).
+func topicSize(ctx context.Context, c *backend.Cluster, topic string) (int, int64, error) {
+	wm, err := c.Watermarks(ctx, topic)
+	if err != nil {
+		return 0, 0, err
+	}
+	var recs int64
+	for _, w := range wm {
+		recs += w[1] - w[0]
+	}
+	return len(wm), recs, nil
 }
 
 // AlterTopicConfig applies config changes. The preview is made again right

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rewind-log/rewind/ui"
+	"github.com/rewind-log/rewind/views"
 )
 
 // BrokersCmd lists the brokers.
@@ -39,30 +40,7 @@ func (c *BrokersCmd) Run(e *runEnv) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tADDRESS\tRACK\tCONTROLLER\tLEADS\tREPLICAS\tLOG DIRS\tSIZE\t")
 	for _, b := range info.Brokers {
-		rack := "-"
-		if b.Rack != nil {
-			rack = ui.Sanitize(*b.Rack)
-		}
-		ctl := ""
-		if b.Controller {
-			ctl = "yes"
-		}
-		size, dirs := "-", "-"
-		if b.LogDirBytes >= 0 {
-			size = ui.FormatBytes(b.LogDirBytes)
-			names := make([]string, len(b.LogDirs))
-			for i, d := range b.LogDirs {
-				names[i] = ui.Sanitize(d.Dir)
-				if d.Err != "" {
-					names[i] += " (" + ui.Sanitize(d.Err) + ")"
-				}
-			}
-			dirs = strings.Join(names, ",")
-		} else if b.LogDirErr != "" {
-			dirs = "not reported: " + ui.Sanitize(b.LogDirErr)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", b.ID, ui.Sanitize(b.Addr), rack, ctl, ui.FormatCount(int64(b.Leader)),
-			ui.FormatCount(int64(b.Replicas)), dirs, size)
+		fmt.Fprintln(tw, strings.Join(views.BrokerCells(b), "\t")+"\t")
 	}
 	return tw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,26 +110,17 @@ func (c *TopicsCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
+	if !c.Internal {
+		topics = slices.DeleteFunc(topics, func(t backend.Topic) bool { return t.Internal })
+	}
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
 	if structured(c.Output) {
-		enc := newEncoder(w, c.Output)
-		for _, t := range topics {
-			if t.Internal && !c.Internal {
-				continue
-			}
-			if err := enc.Encode(t); err != nil {
-				return err
-			}
-		}
-		return nil
+		return encodeEach(w, c.Output, topics)
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "NAME\tPARTITIONS\tREPLICATION\tRECORDS\tCLEANUP\tRETENTION\t")
 	for _, t := range topics {
-		if t.Internal && !c.Internal {
-			continue
-		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t\n", ui.Sanitize(t.Name), t.Partitions, t.ReplicationFactor, t.Records, t.CleanupPolicy, retention(t.RetentionMs))
 	}
 	return tw.Flush()

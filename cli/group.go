@@ -25,14 +25,11 @@ type GroupDeleteCmd struct {
 
 // Run shows the group and, with --confirm, deletes it.
 func (c *GroupDeleteCmd) Run(e *runEnv) error {
-	s, err := e.open(false)
+	s, err := e.openWrite(false, true, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := readOnlyFirst(s); err != nil {
-		return err
-	}
 	n := ui.Sanitize(c.Group)
 	if c.Confirm == "" {
 		st, members, proto, err := s.cluster.GroupState(e.ctx, c.Group)
@@ -85,14 +82,11 @@ type GroupDeleteOffsetsCmd struct {
 
 // Run shows the offsets and, with --confirm, deletes them.
 func (c *GroupDeleteOffsetsCmd) Run(e *runEnv) error {
-	s, err := e.open(false)
+	s, err := e.openWrite(false, true, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := readOnlyFirst(s); err != nil {
-		return err
-	}
 	n, t := ui.Sanitize(c.Group), ui.Sanitize(c.Topic)
 	if c.Confirm == "" {
 		offs, err := s.cluster.CommittedOffsets(e.ctx, c.Group)

@@ -83,6 +83,17 @@ func blockStyle(n *yaml.Node) {
 	}
 }
 
+// encodeEach writes each row as one JSON line or YAML document.
+func encodeEach[T any](w io.Writer, output string, rows []T) error {
+	enc := newEncoder(w, output)
+	for i := range rows {
+		if err := enc.Encode(&rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeStructured writes v as indented JSON (the project commands' form)
 // or as a YAML document.
 func writeStructured(w io.Writer, output string, v any) error {

@@ -52,17 +52,11 @@ func (c *RedriveCmd) Run(e *runEnv) error {
 		}
 		req.Only = append(req.Only, admin.RecordRef{Partition: int32(p), Offset: o})
 	}
-	s, err := e.open(true)
+	s, err := e.openWrite(true, c.Execute, c.Output)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if c.Execute {
-		if err := readOnlyFirst(s); err != nil {
-			return err
-		}
-	}
-	readOnlyPreview(e.stdout, s, c.Output)
 	plan, err := admin.PlanRedrive(e.ctx, s.cluster, req)
 	if err != nil {
 		return err

@@ -92,19 +92,13 @@ func (c *ResetCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.open(true)
+	// Read-only is said at the first step: refused before planning a
+	// write, or a dry run labelled as one that cannot be executed here.
+	s, err := e.openWrite(true, c.Execute, c.Output)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	// Read-only is said at the first step: refused before planning a
-	// write, or a dry run labelled as one that cannot be executed here.
-	if c.Execute {
-		if err := readOnlyFirst(s); err != nil {
-			return err
-		}
-	}
-	readOnlyPreview(e.stdout, s, c.Output)
 	p, err := replay.BuildPlan(e.ctx, s.cluster, replay.Request{Kind: replay.PlanReset, Group: c.Group, Scope: scope,
 		Scenario: sc, AllowPartial: c.AllowPartial}, time.Now())
 	if err != nil {
@@ -331,17 +325,11 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 	if name == "" {
 		name = replay.DefaultReplayName(c.Group, time.Now())
 	}
-	s, err := e.open(true)
+	s, err := e.openWrite(true, !c.DryRun, c.Output)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if !c.DryRun {
-		if err := readOnlyFirst(s); err != nil {
-			return err
-		}
-	}
-	readOnlyPreview(e.stdout, s, c.Output)
 	p, err := replay.BuildPlan(e.ctx, s.cluster, replay.Request{Kind: replay.PlanReplay, Group: c.Group, Target: name,
 		Scope: scope, Scenario: sc, AllowPartial: c.AllowPartial, NewGroup: c.NewGroup}, time.Now())
 	if err != nil {
@@ -423,11 +411,8 @@ func (c *ReplayListCmd) Run(e *runEnv) error {
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
 	if structured(c.Output) {
-		enc := newEncoder(w, c.Output)
-		for i := range rows {
-			if err := enc.Encode(&rows[i]); err != nil {
-				return err
-			}
+		if err := encodeEach(w, c.Output, rows); err != nil {
+			return err
 		}
 		return lerr
 	}
@@ -577,14 +562,11 @@ type ReplayCutoverCmd struct {
 
 // Run cuts over.
 func (c *ReplayCutoverCmd) Run(e *runEnv) error {
-	s, err := e.open(true)
+	s, err := e.openWrite(true, true, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := readOnlyFirst(s); err != nil {
-		return err
-	}
 	dir := dataDir(e, s)
 	entries, err := replay.Cutover(e.ctx, s.cluster, replay.Env{DataDir: dir}, c.Name, c.Mode, replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm})
 	for _, en := range entries {
@@ -615,14 +597,11 @@ type ReplayDeleteCmd struct {
 
 // Run deletes the replay group and its metadata.
 func (c *ReplayDeleteCmd) Run(e *runEnv) error {
-	s, err := e.open(true)
+	s, err := e.openWrite(true, true, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := readOnlyFirst(s); err != nil {
-		return err
-	}
 	dir := dataDir(e, s)
 	if _, err := replay.DeleteReplay(e.ctx, s.cluster, replay.Env{DataDir: dir}, c.Name); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -25,10 +26,23 @@ type TopicCmd struct {
 	AddPartitions TopicAddPartitionsCmd `cmd:"" name:"add-partitions" help:"Grow a topic's partition count: a preview with the key-ordering warning, then --execute."`
 }
 
-// readOnlyFirst refuses a write command under read-only before anything
-// else is asked or shown.
-func readOnlyFirst(s *session) error {
-	return s.cluster.CheckWrite()
+// openWrite opens the session of a command that may write. With write
+// set, read-only refuses it before anything else is asked or shown;
+// without, a dry run under read-only says at its first line that nothing
+// can be written (readOnlyPreview).
+func (e *runEnv) openWrite(demo, write bool, output string) (*session, error) {
+	s, err := e.open(demo)
+	if err != nil {
+		return nil, err
+	}
+	if write {
+		if err := s.cluster.CheckWrite(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	readOnlyPreview(e.stdout, s, output)
+	return s, nil
 }
 
 // readOnlyPreview heads a dry run under read-only: it says at the first
@@ -122,28 +136,20 @@ type TopicDeleteCmd struct {
 
 // Run shows what would go and, with --confirm NAME, deletes it.
 func (c *TopicDeleteCmd) Run(e *runEnv) error {
-	s, err := e.open(true)
+	s, err := e.openWrite(true, true, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := readOnlyFirst(s); err != nil {
-		return err
-	}
 	if c.Confirm == "" {
-		wm, err := s.cluster.Watermarks(e.ctx, c.Name)
+		d, err := admin.PreviewDeleteTopic(e.ctx, s.cluster, c.Name)
 		if err != nil {
 			return err
 		}
-		var recs int64
-		for _, w := range wm {
-			recs += w[1] - w[0]
-		}
-		groups, _ := topicGroups(e, s, c.Name)
 		n := ui.Sanitize(c.Name)
-		fmt.Fprintf(e.stdout, "Topic %s: %s, %s records. Deleting it removes every record; it cannot be undone.\n", n, countWord(len(wm), "partition"), ui.FormatCount(recs))
-		if len(groups) > 0 {
-			fmt.Fprintf(e.stdout, "Groups with committed offsets on it: %s\n", ui.Sanitize(strings.Join(groups, ", ")))
+		fmt.Fprintf(e.stdout, "Topic %s: %s, %s records. Deleting it removes every record; it cannot be undone.\n", n, countWord(d.Partitions, "partition"), ui.FormatCount(d.Records))
+		if len(d.Groups) > 0 {
+			fmt.Fprintf(e.stdout, "Groups with committed offsets on it: %s\n", ui.Sanitize(strings.Join(d.Groups, ", ")))
 		}
 		fmt.Fprintf(e.stdout, "Not deleted. To delete it, type its name: rewind topic delete %s --confirm %s\n", n, n)
 		return nil
@@ -153,25 +159,6 @@ func (c *TopicDeleteCmd) Run(e *runEnv) error {
 	}
 	fmt.Fprintf(e.stdout, "Deleted topic %s. %s\n", ui.Sanitize(c.Name), auditedIn(e, s))
 	return nil
-}
-
-// topicGroups lists the groups with commits on topic.
-func topicGroups(e *runEnv, s *session, topic string) ([]string, error) {
-	gls, err := s.cluster.GroupLags(e.ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, g := range gls {
-		for _, t := range g.Topics {
-			if t == topic {
-				out = append(out, g.Group)
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // TopicConfigCmd shows a topic's configs.
@@ -192,33 +179,24 @@ func (c *TopicConfigCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(e.stdout)
-	defer w.Flush()
-	if structured(c.Output) {
-		enc := newEncoder(w, c.Output)
-		for _, ce := range cfg {
-			if c.Overrides && !ce.Override {
-				continue
-			}
-			if err := enc.Encode(ce); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	n := 0
+	total, n := len(cfg), 0
 	for _, ce := range cfg {
 		if ce.Override {
 			n++
 		}
 	}
-	fmt.Fprintf(w, "Topic %s: %s, %d set on the topic (*)\n", ui.Sanitize(c.Name), countWord(len(cfg), "config"), n)
+	if c.Overrides {
+		cfg = slices.DeleteFunc(cfg, func(ce backend.ConfigEntry) bool { return !ce.Override })
+	}
+	w := bufio.NewWriter(e.stdout)
+	defer w.Flush()
+	if structured(c.Output) {
+		return encodeEach(w, c.Output, cfg)
+	}
+	fmt.Fprintf(w, "Topic %s: %s, %d set on the topic (*)\n", ui.Sanitize(c.Name), countWord(total, "config"), n)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tNAME\tVALUE\tSOURCE\tINHERITED\t")
 	for _, ce := range cfg {
-		if c.Overrides && !ce.Override {
-			continue
-		}
 		mark := ""
 		inh := ""
 		if ce.Override {
@@ -280,17 +258,11 @@ func (c *TopicAlterCmd) Run(e *runEnv) error {
 	if len(changes) == 0 {
 		return errors.New("nothing to change: give --set NAME=VALUE or --unset NAME")
 	}
-	s, err := e.open(true)
+	s, err := e.openWrite(true, c.Execute, c.Output)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if c.Execute {
-		if err := readOnlyFirst(s); err != nil {
-			return err
-		}
-	}
-	readOnlyPreview(e.stdout, s, c.Output)
 	diffs, err := s.cluster.PlanTopicConfig(e.ctx, c.Name, changes)
 	if err != nil {
 		return err
@@ -333,17 +305,11 @@ type TopicAddPartitionsCmd struct {
 
 // Run previews and, with --execute, adds partitions.
 func (c *TopicAddPartitionsCmd) Run(e *runEnv) error {
-	s, err := e.open(true)
+	s, err := e.openWrite(true, c.Execute, "table")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if c.Execute {
-		if err := readOnlyFirst(s); err != nil {
-			return err
-		}
-	}
-	readOnlyPreview(e.stdout, s, "table")
 	cur, err := s.cluster.PlanAddPartitions(e.ctx, c.Name, c.Partitions)
 	if err != nil {
 		return err

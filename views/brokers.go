@@ -37,7 +37,7 @@ func NewBrokers(env *Env) ui.Screen {
 	}, ui.ListScreenSpec[backend.BrokerInfo]{
 		ListSpec: ui.ListSpec[backend.BrokerInfo]{
 			Columns: brokerColumns,
-			Cells:   brokerCells,
+			Cells:   BrokerCells,
 			Key:     func(b backend.BrokerInfo) string { return strconv.Itoa(int(b.ID)) },
 			Match: func(b backend.BrokerInfo, f string) bool {
 				return strings.Contains(strings.ToLower(b.Addr), f) || (b.Rack != nil && strings.Contains(strings.ToLower(*b.Rack), f))
@@ -98,7 +98,9 @@ func brokerColumns(w int) []ui.Column {
 	return cols
 }
 
-func brokerCells(b backend.BrokerInfo) []string {
+// BrokerCells are a broker's row, sanitised: the :brokers table's and the
+// CLI's brokers table's.
+func BrokerCells(b backend.BrokerInfo) []string {
 	rack := "-"
 	if b.Rack != nil && *b.Rack != "" {
 		rack = ui.Sanitize(*b.Rack)

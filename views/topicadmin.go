@@ -113,18 +113,14 @@ func NewTopicDelete(env *Env, topic string) ui.Screen {
 		Title: "delete " + topic,
 		Head:  "Delete topic " + ui.Sanitize(topic),
 		Preview: func(ctx context.Context, _ []string) (actionPlan, error) {
-			wm, err := c.Watermarks(ctx, topic)
+			d, err := admin.PreviewDeleteTopic(ctx, c, topic)
 			if err != nil {
 				return actionPlan{}, err
 			}
-			var recs int64
-			for _, w := range wm {
-				recs += w[1] - w[0]
-			}
-			p := actionPlan{Lines: []string{fmt.Sprintf("topic %s: %s, %s", ui.Sanitize(topic), plural(len(wm), "partition"), plural64(recs, "record"))}}
+			p := actionPlan{Lines: []string{fmt.Sprintf("topic %s: %s, %s", ui.Sanitize(topic), plural(d.Partitions, "partition"), plural64(d.Records, "record"))}}
 			p.Warn = append(p.Warn, "deleting it removes every record; it cannot be undone")
-			if groups, err := topicGroups(ctx, c, topic); err == nil && len(groups) > 0 {
-				p.Warn = append(p.Warn, "groups with committed offsets on it: "+ui.Sanitize(strings.Join(groups, ", ")))
+			if len(d.Groups) > 0 {
+				p.Warn = append(p.Warn, "groups with committed offsets on it: "+ui.Sanitize(strings.Join(d.Groups, ", ")))
 			}
 			return p, nil
 		},
@@ -134,25 +130,6 @@ func NewTopicDelete(env *Env, topic string) ui.Screen {
 			return "deleted topic " + topic, en, err
 		},
 	})
-}
-
-// topicGroups lists the groups with commits on topic.
-func topicGroups(ctx context.Context, c *backend.Cluster, topic string) ([]string, error) {
-	gls, err := c.GroupLags(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, g := range gls {
-		for _, t := range g.Topics {
-			if t == topic {
-				out = append(out, g.Group)
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // NewAddPartitions grows topic (which had current partitions when the
