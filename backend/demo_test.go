@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -332,7 +333,7 @@ func TestDemoWorld(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { return string(appendInt(nil, n)) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestDemoInterruptedSeedingRestarts(t *testing.T) {
 	dir := t.TempDir()

@@ -2,11 +2,11 @@ package backend
 
 import (
 	"encoding/base64"
+	"strconv"
 	"time"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -17,19 +17,40 @@ import (
 // characters are \u-escaped, so record bytes can never reach a terminal raw.
 // Hand-written because reflection-based encoding dominated consume CPU.
 func AppendRecordJSON(dst []byte, r *kgo.Record) []byte {
+	dst = appendRecordHead(dst, r)
+	dst = appendBytesField(dst, "key", r.Key)
+	dst = appendBytesField(dst, "value", r.Value)
+	return appendRecordTail(dst, r)
+}
+
+// appendRecordHead opens a record's JSON object: topic, partition,
+// offset, timestamp. The record writers add key and value, then
+// appendRecordTail.
+func appendRecordHead(dst []byte, r *kgo.Record) []byte {
 	dst = append(dst, `{"topic":`...)
 	dst = appendJSONString(dst, r.Topic)
 	dst = append(dst, `,"partition":`...)
-	dst = appendInt(dst, int64(r.Partition))
+	dst = strconv.AppendInt(dst, int64(r.Partition), 10)
 	dst = append(dst, `,"offset":`...)
-	dst = appendInt(dst, r.Offset)
+	dst = strconv.AppendInt(dst, r.Offset, 10)
 	dst = append(dst, `,"timestamp":"`...)
 	dst = AppendTime(dst, r.Timestamp)
-	dst = append(dst, '"')
-	dst = appendBytesField(dst, "key", r.Key)
-	dst = appendBytesField(dst, "value", r.Value)
-	dst = append(dst, `,"headers":[`...)
-	for i, h := range r.Headers {
+	return append(dst, '"')
+}
+
+// appendRecordTail adds the headers and closes the object.
+func appendRecordTail(dst []byte, r *kgo.Record) []byte {
+	dst = append(dst, `,"headers":`...)
+	dst = AppendHeadersJSON(dst, r.Headers)
+	return append(dst, '}')
+}
+
+// AppendHeadersJSON appends headers as a JSON array of {"key","value"}
+// objects; a value is a string when it is valid UTF-8, else base64 with
+// "value_encoding":"base64", null when absent.
+func AppendHeadersJSON(dst []byte, hs []kgo.RecordHeader) []byte {
+	dst = append(dst, '[')
+	for i, h := range hs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -38,7 +59,7 @@ func AppendRecordJSON(dst []byte, r *kgo.Record) []byte {
 		dst = appendBytesField(dst, "value", h.Value)
 		dst = append(dst, '}')
 	}
-	return append(dst, "]}"...)
+	return append(dst, ']')
 }
 
 // AppendTxnField adds "txn":"committed|aborted|open" to the JSON object
@@ -104,7 +125,7 @@ func appendBytesField(dst []byte, name string, b []byte) []byte {
 	case b == nil:
 		return append(dst, "null"...)
 	case utf8.Valid(b):
-		return appendJSONBytes(dst, b)
+		return decode.AppendString(dst, b)
 	default:
 		dst = append(dst, '"')
 		dst = base64.StdEncoding.AppendEncode(dst, b)
@@ -114,82 +135,7 @@ func appendBytesField(dst []byte, name string, b []byte) []byte {
 	}
 }
 
-func appendInt(dst []byte, n int64) []byte {
-	if n < 0 {
-		dst = append(dst, '-')
-		n = -n
-	}
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, buf[i:]...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(dst []byte, s string) []byte { return appendJSONBytes(dst, []byte(s)) }
-
-// appendJSONBytes writes valid UTF-8 b as a JSON string, escaping quotes,
-// backslashes, C0 controls and DEL, C1 controls, format characters (Cf) and
-// U+2028/2029.
-func appendJSONBytes(dst []byte, b []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7f {
-			i++
-			continue
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRune(b[i:])
-			// C1 controls, JS line separators and format characters (bidi
-			// overrides, zero-width) are escaped: JSON lines are often read
-			// on a terminal, where they could reorder or hide text.
-			if r == '\u2028' || r == '\u2029' || (r >= 0x80 && r <= 0x9f) || unicode.Is(unicode.Cf, r) {
-				dst = append(dst, b[start:i]...)
-				if r > 0xffff { // tag characters: a surrogate pair
-					r1, r2 := utf16.EncodeRune(r)
-					dst = appendU(dst, r1)
-					r = r2
-				}
-				dst = appendU(dst, r)
-				i += size
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		dst = append(dst, b[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, b[start:]...)
-	return append(dst, '"')
-}
-
-func appendU(dst []byte, r rune) []byte {
-	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-}
+// appendJSONString writes s as a JSON string, terminal-safe
+// (decode.AppendString: controls, C1, format characters and U+2028/2029
+// escaped; invalid UTF-8 becomes U+FFFD).
+func appendJSONString(dst []byte, s string) []byte { return decode.AppendString(dst, []byte(s)) }

@@ -3,6 +3,7 @@ package backend
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
 
 	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -17,28 +18,10 @@ import (
 // schema decoder failed, key_reasons/value_reasons list why, one line per
 // decoder tried. A null key or value is null with no other field.
 func AppendDecodedRecordJSON(dst []byte, r *kgo.Record, key, value *decode.Result) []byte {
-	dst = append(dst, `{"topic":`...)
-	dst = appendJSONString(dst, r.Topic)
-	dst = append(dst, `,"partition":`...)
-	dst = appendInt(dst, int64(r.Partition))
-	dst = append(dst, `,"offset":`...)
-	dst = appendInt(dst, r.Offset)
-	dst = append(dst, `,"timestamp":"`...)
-	dst = AppendTime(dst, r.Timestamp)
-	dst = append(dst, '"')
+	dst = appendRecordHead(dst, r)
 	dst = appendDecodedField(dst, "key", r.Key, key)
 	dst = appendDecodedField(dst, "value", r.Value, value)
-	dst = append(dst, `,"headers":[`...)
-	for i, h := range r.Headers {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"key":`...)
-		dst = appendJSONString(dst, h.Key)
-		dst = appendBytesField(dst, "value", h.Value)
-		dst = append(dst, '}')
-	}
-	return append(dst, "]}"...)
+	return appendRecordTail(dst, r)
 }
 
 func appendDecodedField(dst []byte, name string, b []byte, res *decode.Result) []byte {
@@ -59,7 +42,7 @@ func appendDecodedField(dst []byte, name string, b []byte, res *decode.Result) [
 	case res.Format.Structured():
 		dst = append(dst, res.JSON...)
 	case res.Format == decode.FormatText:
-		dst = appendJSONBytes(dst, b)
+		dst = decode.AppendString(dst, b)
 	default:
 		enc := res.Encoding
 		if enc != "hex" {
@@ -83,7 +66,7 @@ func appendDecodedField(dst []byte, name string, b []byte, res *decode.Result) [
 	dst = append(dst, '"')
 	if res.SchemaID > 0 {
 		dst = attr("schema_id")
-		dst = appendInt(dst, int64(res.SchemaID))
+		dst = strconv.AppendInt(dst, int64(res.SchemaID), 10)
 		if res.Subject != "" {
 			dst = attr("subject")
 			dst = appendJSONString(dst, res.Subject)

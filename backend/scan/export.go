@@ -159,32 +159,7 @@ func plainText(b []byte) bool {
 	return true
 }
 
-func headersJSON(hs []kgo.RecordHeader) string {
-	if len(hs) == 0 {
-		return "[]"
-	}
-	b := []byte{'['}
-	for i, h := range hs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"key":`...)
-		b = decode.AppendString(b, []byte(h.Key))
-		b = append(b, `,"value":`...)
-		switch {
-		case h.Value == nil:
-			b = append(b, "null"...)
-		case utf8.Valid(h.Value):
-			b = decode.AppendString(b, h.Value)
-		default:
-			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, h.Value)
-			b = append(b, `","value_encoding":"base64"`...)
-		}
-		b = append(b, '}')
-	}
-	return string(append(b, ']'))
-}
+func headersJSON(hs []kgo.RecordHeader) string { return string(backend.AppendHeadersJSON(nil, hs)) }
 
 // File is an export file (internal/outfile): a regular file is written
 // under a temporary name and renamed into place by Commit, so the named
