@@ -15,7 +15,7 @@ func scanJSON(b []byte, member func(key []byte, esc bool, v []byte)) (object, ok
 	s.ws()
 	if s.i < len(b) && b[s.i] == '{' {
 		object = true
-		if !s.object(member) {
+		if !s.object(0, member) {
 			return true, false
 		}
 	} else if !s.value(0) {
@@ -51,8 +51,9 @@ func (s *jscan) ws() {
 	}
 }
 
-// object scans a top-level object, reporting its members.
-func (s *jscan) object(member func(key []byte, esc bool, v []byte)) bool {
+// object scans an object whose members are at depth+1, reporting each
+// member to member when it is not nil (the top level's).
+func (s *jscan) object(depth int, member func(key []byte, esc bool, v []byte)) bool {
 	s.i++ // '{'
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -74,26 +75,53 @@ func (s *jscan) object(member func(key []byte, esc bool, v []byte)) bool {
 		s.i++
 		s.ws()
 		vs := s.i
-		if !s.value(1) {
+		if !s.value(depth + 1) {
 			return false
 		}
 		if member != nil {
 			member(key, esc, s.b[vs:s.i])
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
+		if done, ok := s.next('}'); done || !ok {
+			return ok
 		}
 	}
+}
+
+// array scans an array whose elements are at depth+1.
+func (s *jscan) array(depth int) bool {
+	s.i++ // '['
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return true
+	}
+	for {
+		s.ws()
+		if !s.value(depth + 1) {
+			return false
+		}
+		if done, ok := s.next(']'); done || !ok {
+			return ok
+		}
+	}
+}
+
+// next scans what follows a member or an element: a comma (more to
+// come) or the closing bracket (done).
+func (s *jscan) next(closing byte) (done, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, true
+	case closing:
+		s.i++
+		return true, true
+	}
+	return false, false
 }
 
 func (s *jscan) value(depth int) bool {
@@ -105,64 +133,9 @@ func (s *jscan) value(depth int) bool {
 		_, ok := s.str()
 		return ok
 	case c == '{':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
-			return true
-		}
-		for {
-			s.ws()
-			if _, ok := s.str(); !ok {
-				return false
-			}
-			s.ws()
-			if s.i >= len(s.b) || s.b[s.i] != ':' {
-				return false
-			}
-			s.i++
-			s.ws()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return false
-			}
-			if s.b[s.i] == '}' {
-				s.i++
-				return true
-			}
-			if s.b[s.i] != ',' {
-				return false
-			}
-			s.i++
-		}
+		return s.object(depth, nil)
 	case c == '[':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return true
-		}
-		for {
-			s.ws()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return false
-			}
-			if s.b[s.i] == ']' {
-				s.i++
-				return true
-			}
-			if s.b[s.i] != ',' {
-				return false
-			}
-			s.i++
-		}
+		return s.array(depth)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.number()
 	case c == 't':
