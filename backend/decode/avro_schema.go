@@ -224,44 +224,34 @@ func jsonValue(v any) any {
 	return out
 }
 
+// logicalKinds: the logical types we render, with the one kind each
+// annotates (decimal, which has a scale, aside).
+var logicalKinds = map[avro.LogicalType]struct {
+	kind    akind
+	logical alogical
+}{
+	avro.Date:                 {aInt, lDate},
+	avro.TimeMillis:           {aInt, lTimeMillis},
+	avro.TimeMicros:           {aLong, lTimeMicros},
+	avro.TimestampMillis:      {aLong, lTsMillis},
+	avro.TimestampMicros:      {aLong, lTsMicros},
+	avro.LocalTimestampMillis: {aLong, lLocalTsMillis},
+	avro.LocalTimestampMicros: {aLong, lLocalTsMicros},
+}
+
 func logicalOf(l avro.LogicalSchema, k akind) (alogical, int) {
 	if l == nil {
 		return lNone, 0
 	}
-	switch l.Type() {
-	case avro.Decimal:
+	if l.Type() == avro.Decimal {
 		// A hostile scale would make us pad millions of zeros.
 		if d, ok := l.(*avro.DecimalLogicalSchema); ok && (k == aBytes || k == aFixed) && d.Scale() >= 0 && d.Scale() <= 1000 {
 			return lDecimal, d.Scale()
 		}
-	case avro.Date:
-		if k == aInt {
-			return lDate, 0
-		}
-	case avro.TimeMillis:
-		if k == aInt {
-			return lTimeMillis, 0
-		}
-	case avro.TimeMicros:
-		if k == aLong {
-			return lTimeMicros, 0
-		}
-	case avro.TimestampMillis:
-		if k == aLong {
-			return lTsMillis, 0
-		}
-	case avro.TimestampMicros:
-		if k == aLong {
-			return lTsMicros, 0
-		}
-	case avro.LocalTimestampMillis:
-		if k == aLong {
-			return lLocalTsMillis, 0
-		}
-	case avro.LocalTimestampMicros:
-		if k == aLong {
-			return lLocalTsMicros, 0
-		}
+		return lNone, 0
+	}
+	if lk, ok := logicalKinds[l.Type()]; ok && lk.kind == k {
+		return lk.logical, 0
 	}
 	return lNone, 0
 }
