@@ -424,15 +424,9 @@ func (e *Embedded) seedDemo(ctx context.Context) (bool, error) {
 	for _, t := range demoTopicDefs {
 		names = append(names, t.name)
 	}
-	tds, err := e.adm.ListTopics(ctx, names...)
+	existing, err := e.existingTopics(ctx, names)
 	if err != nil {
-		return false, fmt.Errorf("listing topics: %w", err)
-	}
-	var existing []string
-	for _, td := range tds {
-		if td.Err == nil {
-			existing = append(existing, td.Topic)
-		}
+		return false, err
 	}
 	if fileExists(e.markerPath(demoSeedingMarker)) {
 		// An interrupted seeding: start over from nothing.
@@ -468,14 +462,8 @@ func (e *Embedded) seedDemo(ctx context.Context) (bool, error) {
 
 // dropDemo deletes what an interrupted seeding left behind.
 func (e *Embedded) dropDemo(ctx context.Context, topics []string) error {
-	if len(topics) > 0 {
-		resps, err := e.adm.DeleteTopics(ctx, topics...)
-		if err != nil {
-			return fmt.Errorf("deleting half-seeded demo topics: %w", err)
-		}
-		if err := resps.Error(); err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
-			return fmt.Errorf("deleting half-seeded demo topics: %w", err)
-		}
+	if err := e.dropTopics(ctx, topics); err != nil {
+		return err
 	}
 	resps, err := e.adm.DeleteGroups(ctx, demoGroups...)
 	if err != nil {
@@ -485,6 +473,36 @@ func (e *Embedded) dropDemo(ctx context.Context, topics []string) error {
 		if r.Err != nil && !errors.Is(r.Err, kerr.GroupIDNotFound) {
 			return fmt.Errorf("deleting demo group %s: %w", r.Group, r.Err)
 		}
+	}
+	return nil
+}
+
+// existingTopics are those of names that exist.
+func (e *Embedded) existingTopics(ctx context.Context, names []string) ([]string, error) {
+	tds, err := e.adm.ListTopics(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("listing topics: %w", err)
+	}
+	var existing []string
+	for _, td := range tds {
+		if td.Err == nil {
+			existing = append(existing, td.Topic)
+		}
+	}
+	return existing, nil
+}
+
+// dropTopics deletes the topics of a half-done seeding (gone already is fine).
+func (e *Embedded) dropTopics(ctx context.Context, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	resps, err := e.adm.DeleteTopics(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("deleting half-seeded demo topics: %w", err)
+	}
+	if err := resps.Error(); err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
+		return fmt.Errorf("deleting half-seeded demo topics: %w", err)
 	}
 	return nil
 }

@@ -189,26 +189,14 @@ func (e *Embedded) seedSchemaDemo(ctx context.Context) (*schemaDemo, error) {
 	if fileExists(e.markerPath(demoSchemasSeededMarker)) {
 		return e.registerDemoSchemas(ctx)
 	}
-	tds, err := e.adm.ListTopics(ctx, names...)
+	existing, err := e.existingTopics(ctx, names)
 	if err != nil {
-		return nil, fmt.Errorf("listing topics: %w", err)
-	}
-	var existing []string
-	for _, td := range tds {
-		if td.Err == nil {
-			existing = append(existing, td.Topic)
-		}
+		return nil, err
 	}
 	if fileExists(e.markerPath(demoSchemasSeedingMarker)) {
 		e.logf("demo: previous seeding of %s was interrupted; seeding again", strings.Join(names, ", "))
-		if len(existing) > 0 {
-			resps, err := e.adm.DeleteTopics(ctx, existing...)
-			if err == nil {
-				err = resps.Error()
-			}
-			if err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
-				return nil, fmt.Errorf("deleting half-seeded demo topics: %w", err)
-			}
+		if err := e.dropTopics(ctx, existing); err != nil {
+			return nil, err
 		}
 	} else if len(existing) > 0 {
 		e.logf("demo: topics %s already exist and are not rewind's demo; not seeding", strings.Join(existing, ", "))
