@@ -33,6 +33,16 @@ func confirmName(what, name, typed, flag string) error {
 	return replay.Refuse(replay.GuardConfirm, fmt.Sprintf("the confirmation %q does not match the %s name %q", typed, what, name))
 }
 
+// confirmedWritable is the check of a typed-confirmation write before
+// anything is read: the name was typed (confirmName) and the audit trail
+// can be written.
+func confirmedWritable(env replay.Env, what, name, typed string) error {
+	if err := confirmName(what, name, typed, "--confirm"); err != nil {
+		return err
+	}
+	return replay.CheckAuditWritable(env.DataDir)
+}
+
 // finish sets the entry's result and appends it. A failure to append
 // after a successful write is an error that says the write happened.
 func finish(env replay.Env, en *replay.AuditEntry, err error, done string) error {

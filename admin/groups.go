@@ -19,10 +19,7 @@ func DeleteGroup(ctx context.Context, c *backend.Cluster, env replay.Env, group,
 	en.Group = group
 	en.Confirmations.Confirm = confirm
 	err := func() error {
-		if err := confirmName("group", group, confirm, "--confirm"); err != nil {
-			return err
-		}
-		if err := replay.CheckAuditWritable(env.DataDir); err != nil {
+		if err := confirmedWritable(env, "group", group, confirm); err != nil {
 			return err
 		}
 		st, _, _, err := c.GroupState(ctx, group)
@@ -59,10 +56,7 @@ func DeleteGroupOffsets(ctx context.Context, c *backend.Cluster, env replay.Env,
 	en.Group, en.Topic = group, topic
 	en.Confirmations.Confirm = confirm
 	err := func() error {
-		if err := confirmName("group", group, confirm, "--confirm"); err != nil {
-			return err
-		}
-		if err := replay.CheckAuditWritable(env.DataDir); err != nil {
+		if err := confirmedWritable(env, "group", group, confirm); err != nil {
 			return err
 		}
 		all, err := c.CommittedOffsets(ctx, group)

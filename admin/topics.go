@@ -59,10 +59,7 @@ func DeleteTopic(ctx context.Context, c *backend.Cluster, env replay.Env, topic,
 	en.Topic = topic
 	en.Confirmations.Confirm = confirm
 	err := func() error {
-		if err := confirmName("topic", topic, confirm, "--confirm"); err != nil {
-			return err
-		}
-		if err := replay.CheckAuditWritable(env.DataDir); err != nil {
+		if err := confirmedWritable(env, "topic", topic, confirm); err != nil {
 			return err
 		}
 		parts, recs, err := topicSize(ctx, c, topic)
