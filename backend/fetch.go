@@ -252,14 +252,7 @@ func (c *Cluster) fetchManyOnce(ctx context.Context, topic string, offsets map[i
 		rt.Topic = topic
 		rt.TopicID = m.id
 		for _, p := range parts {
-			rp := kmsg.NewFetchRequestTopicPartition()
-			rp.Partition = p
-			rp.FetchOffset = offsets[p]
-			rp.PartitionMaxBytes = maxBytes
-			rp.CurrentLeaderEpoch = -1
-			rp.LastFetchedEpoch = -1
-			rp.LogStartOffset = -1
-			rt.Partitions = append(rt.Partitions, rp)
+			rt.Partitions = append(rt.Partitions, fetchPartition(p, offsets[p], maxBytes))
 		}
 		req.Topics = append(req.Topics, rt)
 		kresp, err := c.cl.Broker(int(leader)).Request(ctx, req)
@@ -456,4 +449,14 @@ func (s *Stream) Close() {
 		s.cancel()
 		<-s.done
 	}
+}
+
+// fetchPartition asks for partition p from offset, at most maxBytes. The
+// leader epochs and log start stay at kmsg's defaults (-1, unknown): reads
+// follow the leader by metadata, and an out-of-range offset is answered
+// as such.
+func fetchPartition(p int32, offset int64, maxBytes int32) kmsg.FetchRequestTopicPartition {
+	fp := kmsg.NewFetchRequestTopicPartition()
+	fp.Partition, fp.FetchOffset, fp.PartitionMaxBytes = p, offset, maxBytes
+	return fp
 }

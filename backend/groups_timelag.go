@@ -288,20 +288,14 @@ func (c *Cluster) fetchPositions(ctx context.Context, md kadm.Metadata, pending 
 			rt.TopicID = md.Topics[t].ID
 			for _, p := range ps {
 				k := topicPartition{t, p}
-				rp := kmsg.NewFetchRequestTopicPartition()
-				rp.Partition = p
-				rp.FetchOffset = pending[k][0]
-				rp.PartitionMaxBytes = partBytes[k]
-				if rp.PartitionMaxBytes == 0 {
-					rp.PartitionMaxBytes = timePartitionBytes
+				maxBytes := partBytes[k]
+				if maxBytes == 0 {
+					maxBytes = timePartitionBytes
 					if len(pending[k]) > 1 {
-						rp.PartitionMaxBytes = timeSpreadBytes
+						maxBytes = timeSpreadBytes
 					}
 				}
-				rp.CurrentLeaderEpoch = -1
-				rp.LastFetchedEpoch = -1
-				rp.LogStartOffset = -1
-				rt.Partitions = append(rt.Partitions, rp)
+				rt.Partitions = append(rt.Partitions, fetchPartition(p, pending[k][0], maxBytes))
 			}
 			req.Topics = append(req.Topics, rt)
 		}

@@ -134,14 +134,7 @@ func (w *worker) fetchFrom(ctx context.Context, leader int32, ps []*pstate) bool
 			req.Topics = append(req.Topics, t)
 			byTopic[p.tp.Topic] = i
 		}
-		fp := kmsg.NewFetchRequestTopicPartition()
-		fp.Partition = p.tp.Partition
-		fp.FetchOffset = p.next
-		fp.PartitionMaxBytes = w.rd.s.PartitionMaxBytes
-		fp.CurrentLeaderEpoch = -1
-		fp.LastFetchedEpoch = -1
-		fp.LogStartOffset = -1
-		req.Topics[i].Partitions = append(req.Topics[i].Partitions, fp)
+		req.Topics[i].Partitions = append(req.Topics[i].Partitions, fetchPartition(p.tp.Partition, p.next, w.rd.s.PartitionMaxBytes))
 	}
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout+readMaxWait)
