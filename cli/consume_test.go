@@ -89,15 +89,7 @@ func TestCLIConsumePipeClosedExitsZero(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-b", b.Addr, "consume", "big", "--until", "end")
 	cmd.Env = testkit.CleanEnv(t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb strings.Builder
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, errb := testkit.Start(t, cmd)
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.Contains(line, `"topic":"big"`) {
 		t.Fatalf("first line %q: %v", line, err)

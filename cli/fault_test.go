@@ -97,15 +97,7 @@ func (s *faultServe) start() {
 	cmd := exec.Command(testkit.Binary(s.t), "--data-dir", s.dir, "--listen", s.addr,
 		"--registry-listen", "127.0.0.1:0", "--no-demo", "serve")
 	cmd.Env = s.env
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
+	out, stderr := testkit.Start(s.t, cmd)
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "data dir ") {
@@ -257,15 +249,7 @@ func runUnderFault(t *testing.T, s *faultServe, f fault, trigger <-chan struct{}
 	t.Helper()
 	cmd := exec.Command(testkit.Binary(t), args...)
 	cmd.Env = testkit.CleanEnv(t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, errb := testkit.Start(t, cmd)
 	read := make(chan struct{})
 	go func() { onStdout(out); close(read) }()
 	faulted := make(chan struct{})
@@ -282,6 +266,7 @@ func runUnderFault(t *testing.T, s *faultServe, f fault, trigger <-chan struct{}
 	// after the deadline below.
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(4 * testkit.WaitTimeout):

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -14,8 +12,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/rewind-log/rewind/internal/testkit"
 )
@@ -27,15 +23,7 @@ func demoServe(t *testing.T, dir string) (addr, metrics string) {
 	t.Helper()
 	cmd := exec.Command(testkit.Binary(t), "--data-dir", dir, "--listen", "127.0.0.1:0", "--refresh", "500ms", "serve", "--metrics", "127.0.0.1:0")
 	cmd.Env = testkit.CleanEnv(t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, stderr := testkit.Start(t, cmd)
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
@@ -56,51 +44,14 @@ func demoServe(t *testing.T, dir string) (addr, metrics string) {
 	return "", ""
 }
 
-func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	mfs, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("the Prometheus text parser rejects /metrics: %v", err)
-	}
-	return mfs
-}
-
-// gauge is the value of the series of name whose labels include want.
-func gauge(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	mf := mfs[name]
-	if mf == nil {
-		return 0, false
-	}
-next:
-	for _, m := range mf.Metric {
-		have := map[string]string{}
-		for _, l := range m.Label {
-			have[l.GetName()] = l.GetValue()
-		}
-		for k, v := range want {
-			if have[k] != v {
-				continue next
-			}
-		}
-		return m.GetGauge().GetValue(), true
-	}
-	return 0, false
-}
-
 func TestMetricsMatchLagJSON(t *testing.T) {
 	dir := t.TempDir()
 	addr, metrics := demoServe(t, dir)
 	demo := []string{"analytics-etl", "billing-service", "email-notifier", "fraud-audit", "inventory-sync"}
 	testkit.WaitFor(t, "metrics for every demo group", func() (bool, string) {
-		mfs := scrape(t, metrics)
+		mfs := testkit.Scrape(t, metrics)
 		for _, g := range demo {
-			if _, ok := gauge(mfs, "kafka_consumergroup_group_sum_lag", map[string]string{"group": g}); !ok {
+			if _, ok := testkit.Gauge(mfs, "kafka_consumergroup_group_sum_lag", map[string]string{"group": g}); !ok {
 				return false, g + " missing"
 			}
 		}
@@ -112,13 +63,13 @@ func TestMetricsMatchLagJSON(t *testing.T) {
 	var got map[string]map[string]any
 	var mfs map[string]*dto.MetricFamily
 	testkit.WaitFor(t, "a scrape and lag -o json of the same sample", func() (bool, string) {
-		mfs = scrape(t, metrics)
+		mfs = testkit.Scrape(t, metrics)
 		code, out, stderr := runCLI("--listen", addr, "--data-dir", dir, "--refresh", "500ms", "lag", "-o", "json")
 		if code != 0 {
 			return false, stderr
 		}
 		got = decodeGroups(t, out)
-		ts, _ := gauge(mfs, "rewind_lag_sample_timestamp_seconds", nil)
+		ts, _ := testkit.Gauge(mfs, "rewind_lag_sample_timestamp_seconds", nil)
 		at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(got["billing-service"]["at"]))
 		if err != nil {
 			return false, err.Error()
@@ -136,14 +87,14 @@ func TestMetricsMatchLagJSON(t *testing.T) {
 			t.Errorf("%s: not answered from history with a reason: samples %v reason %q %q", name, g["samples"], g["reason"], g["based_on"])
 		}
 		gl := map[string]string{"group": name}
-		if v, _ := gauge(mfs, "kafka_consumergroup_group_sum_lag", gl); v != g["total_lag"].(float64) {
+		if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_sum_lag", gl); v != g["total_lag"].(float64) {
 			t.Errorf("%s: sum_lag %v, total_lag %v", name, v, g["total_lag"])
 		}
-		if v, ok := gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": name, "status": g["status"].(string)}); !ok || v != 1 {
+		if v, ok := testkit.Gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": name, "status": g["status"].(string)}); !ok || v != 1 {
 			t.Errorf("%s: status %v not 1 in metrics", name, g["status"])
 		}
 		if ms, ok := g["max_time_lag_ms"].(float64); ok {
-			if v, _ := gauge(mfs, "kafka_consumergroup_group_max_lag_seconds", gl); math.Abs(v-ms/1000) > 1e-9 {
+			if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_max_lag_seconds", gl); math.Abs(v-ms/1000) > 1e-9 {
 				t.Errorf("%s: max_lag_seconds %v, max_time_lag_ms %v", name, v, ms)
 			}
 		}
@@ -154,27 +105,27 @@ func TestMetricsMatchLagJSON(t *testing.T) {
 				continue
 			}
 			pl := map[string]string{"group": name, "topic": p["topic"].(string), "partition": fmt.Sprint(p["partition"])}
-			if v, _ := gauge(mfs, "kafka_consumergroup_group_lag", pl); v != p["lag"].(float64) {
+			if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_lag", pl); v != p["lag"].(float64) {
 				t.Errorf("%s %v: lag %v vs %v", name, pl, v, p["lag"])
 			}
-			if v, _ := gauge(mfs, "kafka_consumergroup_group_offset", pl); v != p["committed"].(float64) {
+			if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_offset", pl); v != p["committed"].(float64) {
 				t.Errorf("%s %v: offset %v vs %v", name, pl, v, p["committed"])
 			}
 			if ms, ok := p["time_lag_ms"].(float64); ok {
-				if v, _ := gauge(mfs, "kafka_consumergroup_group_lag_seconds", pl); math.Abs(v-ms/1000) > 1e-9 {
+				if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_lag_seconds", pl); math.Abs(v-ms/1000) > 1e-9 {
 					t.Errorf("%s %v: lag_seconds %v vs %v ms", name, pl, v, ms)
 				}
 			}
 			maxLag = max(maxLag, p["lag"].(float64))
 		}
-		if v, _ := gauge(mfs, "kafka_consumergroup_group_max_lag", gl); v != maxLag {
+		if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_max_lag", gl); v != maxLag {
 			t.Errorf("%s: max_lag %v, want %v", name, v, maxLag)
 		}
 	}
 	if got["email-notifier"]["status"] != "STOP" || got["fraud-audit"]["status"] != "LOST" {
 		t.Errorf("demo verdicts: email-notifier %v, fraud-audit %v", got["email-notifier"]["status"], got["fraud-audit"]["status"])
 	}
-	if v, _ := gauge(mfs, "rewind_lag_sampler_leader", nil); v != 1 {
+	if v, _ := testkit.Gauge(mfs, "rewind_lag_sampler_leader", nil); v != 1 {
 		t.Error("serve does not lead the sampling")
 	}
 }

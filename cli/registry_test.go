@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -29,15 +28,7 @@ func startServe(t *testing.T, dir string, extra ...string) *serveProc {
 	args := append([]string{"--data-dir", dir, "--listen", "127.0.0.1:0", "--no-demo"}, extra...)
 	cmd := exec.Command(testkit.Binary(t), append(args, "serve")...)
 	cmd.Env = testkit.CleanEnv(t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, stderr := testkit.Start(t, cmd)
 	p := &serveProc{cmd: cmd}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)

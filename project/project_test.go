@@ -514,13 +514,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		// The child is SIGKILLed before its testing cleanup runs: its own
 		// temp dirs go under ours, which this test removes.
 		cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir, "TMPDIR="+t.TempDir())
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		out, _ := testkit.Start(t, cmd)
 		// Kill after the child reported a number of checkpoints (a
 		// condition, not a time): mid-run, wherever the next batch is.
 		sc := bufio.NewScanner(out)

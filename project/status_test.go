@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // While another process writes a run, LoadMeta says running with that
@@ -21,13 +23,7 @@ func TestRunStatusWhileWritten(t *testing.T) {
 	w.orders(3000)
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestResumeAfterSIGKILL$")
 	cmd.Env = append(os.Environ(), "REWIND_PROJ_CHILD="+w.addr, "REWIND_PROJ_DIR="+w.dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, _ := testkit.Start(t, cmd)
 	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && !strings.HasPrefix(sc.Text(), "committed ") {

@@ -3,63 +3,15 @@ package lagmetrics
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/backend/lag"
 	"github.com/rewind-log/rewind/backend/laghist"
 	"github.com/rewind-log/rewind/internal/testkit"
 )
-
-// Scrape parses a /metrics body with the Prometheus text parser.
-func Scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("GET %s: %s %q", url, resp.Status, resp.Header.Get("Content-Type"))
-	}
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("text parser: %v\n%s", err, body)
-	}
-	return mfs
-}
-
-// value finds the gauge of a family whose labels include want.
-func value(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	mf := mfs[name]
-	if mf == nil {
-		return 0, false
-	}
-next:
-	for _, m := range mf.Metric {
-		have := map[string]string{}
-		for _, l := range m.Label {
-			have[l.GetName()] = l.GetValue()
-		}
-		for k, v := range want {
-			if have[k] != v {
-				continue next
-			}
-		}
-		return m.GetGauge().GetValue(), true
-	}
-	return 0, false
-}
 
 func TestMetricsMatchSnapshot(t *testing.T) {
 	b := testkit.NewBroker(t)
@@ -89,56 +41,56 @@ func TestMetricsMatchSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	mfs := Scrape(t, "http://"+srv.Addr()+"/metrics")
+	mfs := testkit.Scrape(t, "http://"+srv.Addr()+"/metrics")
 	sn := s.Snapshot()
 	if len(sn.Groups) != 3 {
 		t.Fatalf("%d groups", len(sn.Groups))
 	}
 	for _, g := range sn.Groups {
 		gl := map[string]string{"cluster_name": "test", "group": g.Group}
-		if v, ok := value(mfs, "kafka_consumergroup_group_sum_lag", gl); !ok || int64(v) != g.TotalLag {
+		if v, ok := testkit.Gauge(mfs, "kafka_consumergroup_group_sum_lag", gl); !ok || int64(v) != g.TotalLag {
 			t.Errorf("%s sum lag %v %v, want %d", g.Group, v, ok, g.TotalLag)
 		}
 		var maxLag int64
 		for j, p := range g.Partitions {
 			pl := map[string]string{"group": g.Group, "topic": p.Topic, "partition": fmt.Sprint(p.Partition), "member_host": p.Host, "client_id": p.Client}
-			if v, ok := value(mfs, "kafka_consumergroup_group_lag", pl); !ok || int64(v) != p.Lag {
+			if v, ok := testkit.Gauge(mfs, "kafka_consumergroup_group_lag", pl); !ok || int64(v) != p.Lag {
 				t.Errorf("%s %s/%d lag %v %v, want %d", g.Group, p.Topic, p.Partition, v, ok, p.Lag)
 			}
-			if v, ok := value(mfs, "kafka_consumergroup_group_offset", pl); !ok || int64(v) != p.Committed {
+			if v, ok := testkit.Gauge(mfs, "kafka_consumergroup_group_offset", pl); !ok || int64(v) != p.Committed {
 				t.Errorf("%s %s/%d offset %v, want %d", g.Group, p.Topic, p.Partition, v, p.Committed)
 			}
 			tl := g.Parts[j].TimeLag
-			if v, ok := value(mfs, "kafka_consumergroup_group_lag_seconds", pl); ok != (tl.Source != "") || ok && v != tl.Lag.Seconds() {
+			if v, ok := testkit.Gauge(mfs, "kafka_consumergroup_group_lag_seconds", pl); ok != (tl.Source != "") || ok && v != tl.Lag.Seconds() {
 				t.Errorf("%s %s/%d lag seconds %v %v, want %v", g.Group, p.Topic, p.Partition, v, ok, tl)
 			}
 			maxLag = max(maxLag, p.Lag)
 		}
-		if v, _ := value(mfs, "kafka_consumergroup_group_max_lag", gl); int64(v) != maxLag {
+		if v, _ := testkit.Gauge(mfs, "kafka_consumergroup_group_max_lag", gl); int64(v) != maxLag {
 			t.Errorf("%s max lag %v, want %d", g.Group, v, maxLag)
 		}
-		if v, ok := value(mfs, "rewind_consumergroup_status", map[string]string{"group": g.Group, "status": string(g.Verdict.Status)}); !ok || v != 1 {
+		if v, ok := testkit.Gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": g.Group, "status": string(g.Verdict.Status)}); !ok || v != 1 {
 			t.Errorf("%s status %s not 1", g.Group, g.Verdict.Status)
 		}
 	}
 	// The stopped group is STOP (and 0 for every other verdict); the
 	// projection's group is PROJECTION with severity 0, never an alarm.
-	if v, _ := value(mfs, "rewind_consumergroup_status", map[string]string{"group": "stopped", "status": "STOP"}); v != 1 {
+	if v, _ := testkit.Gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": "stopped", "status": "STOP"}); v != 1 {
 		t.Error("stopped is not STOP")
 	}
-	if v, ok := value(mfs, "rewind_consumergroup_status", map[string]string{"group": "stopped", "status": "OK"}); !ok || v != 0 {
+	if v, ok := testkit.Gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": "stopped", "status": "OK"}); !ok || v != 0 {
 		t.Error("stopped: OK series missing or not 0")
 	}
-	if v, ok := value(mfs, "rewind_consumergroup_status", map[string]string{"group": "rewind.projection.revenue.v2", "status": "PROJECTION", "role": "projection"}); !ok || v != 1 {
+	if v, ok := testkit.Gauge(mfs, "rewind_consumergroup_status", map[string]string{"group": "rewind.projection.revenue.v2", "status": "PROJECTION", "role": "projection"}); !ok || v != 1 {
 		t.Error("projection group not labelled")
 	}
-	if v, ok := value(mfs, "rewind_consumergroup_status_severity", map[string]string{"group": "rewind.projection.revenue.v2"}); !ok || v != 0 {
+	if v, ok := testkit.Gauge(mfs, "rewind_consumergroup_status_severity", map[string]string{"group": "rewind.projection.revenue.v2"}); !ok || v != 0 {
 		t.Errorf("projection severity %v", v)
 	}
-	if v, _ := value(mfs, "kafka_partition_latest_offset", map[string]string{"topic": "orders", "partition": "0"}); v != 40 {
+	if v, _ := testkit.Gauge(mfs, "kafka_partition_latest_offset", map[string]string{"topic": "orders", "partition": "0"}); v != 40 {
 		t.Errorf("latest offset %v", v)
 	}
-	if v, ok := value(mfs, "rewind_lag_sample_timestamp_seconds", nil); !ok || int64(v*1000) != sn.At.UnixMilli() {
+	if v, ok := testkit.Gauge(mfs, "rewind_lag_sample_timestamp_seconds", nil); !ok || int64(v*1000) != sn.At.UnixMilli() {
 		t.Errorf("sample timestamp %v, want %v", v, sn.At)
 	}
 	if _, ok := mfs["kafka_consumergroup_poll_time_ms"]; !ok {

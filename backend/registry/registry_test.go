@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rewind-log/rewind/internal/testkit"
 	"github.com/twmb/franz-go/pkg/sr"
 )
 
@@ -237,14 +238,8 @@ func TestKill9KeepsAcknowledgedSchemas(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run", "^$")
 	cmd.Env = append(os.Environ(), "REWIND_REGISTRY_CHILD_DIR="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out, _ := testkit.Start(t, cmd)
 	acked := map[int]int{} // i -> id
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,4 +113,23 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Start starts cmd with its stdout as a pipe, failing the test when it
+// cannot. A nil cmd.Stderr is collected into the returned buffer: read it
+// once cmd has exited (after Wait).
+func Start(t testing.TB, cmd *exec.Cmd) (stdout io.ReadCloser, stderr *bytes.Buffer) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr = &bytes.Buffer{}
+	if cmd.Stderr == nil {
+		cmd.Stderr = stderr
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return out, stderr
 }
