@@ -9,27 +9,24 @@ import (
 // Each logical type is rendered only on the kind it annotates; on any
 // other kind the value is shown as its underlying type.
 func TestLogicalOfOnlyOnItsKind(t *testing.T) {
-	want := map[avro.LogicalType]struct {
-		kind    akind
-		logical alogical
+	cases := []struct {
+		name    string
+		on      akind
+		renders alogical
 	}{
-		avro.Date:                 {aInt, lDate},
-		avro.TimeMillis:           {aInt, lTimeMillis},
-		avro.TimeMicros:           {aLong, lTimeMicros},
-		avro.TimestampMillis:      {aLong, lTsMillis},
-		avro.TimestampMicros:      {aLong, lTsMicros},
-		avro.LocalTimestampMillis: {aLong, lLocalTsMillis},
-		avro.LocalTimestampMicros: {aLong, lLocalTsMicros},
+		{"date", aInt, lDate}, {"time-millis", aInt, lTimeMillis}, {"time-micros", aLong, lTimeMicros},
+		{"timestamp-millis", aLong, lTsMillis}, {"timestamp-micros", aLong, lTsMicros},
+		{"local-timestamp-millis", aLong, lLocalTsMillis}, {"local-timestamp-micros", aLong, lLocalTsMicros},
 	}
-	for lt, w := range want {
+	for _, c := range cases {
 		for _, k := range []akind{aInt, aLong, aBytes, aFixed, aString} {
-			got, scale := logicalOf(avro.NewPrimitiveLogicalSchema(lt), k)
+			got, scale := logicalOf(avro.NewPrimitiveLogicalSchema(avro.LogicalType(c.name)), k)
 			exp := lNone
-			if k == w.kind {
-				exp = w.logical
+			if k == c.on {
+				exp = c.renders
 			}
 			if got != exp || scale != 0 {
-				t.Errorf("%s on kind %d: got %d scale %d, want %d", lt, k, got, scale, exp)
+				t.Errorf("%s on kind %d: got %d scale %d, want %d", c.name, k, got, scale, exp)
 			}
 		}
 	}

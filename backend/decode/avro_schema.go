@@ -127,27 +127,11 @@ func (c *avroCompiler) compile(s avro.Schema, depth int) (*anode, error) {
 	case *avro.NullSchema:
 		return &anode{kind: aNull}, nil
 	case *avro.PrimitiveSchema:
-		n := &anode{}
-		switch s.Type() {
-		case avro.Null:
-			n.kind = aNull
-		case avro.Boolean:
-			n.kind = aBool
-		case avro.Int:
-			n.kind = aInt
-		case avro.Long:
-			n.kind = aLong
-		case avro.Float:
-			n.kind = aFloat
-		case avro.Double:
-			n.kind = aDouble
-		case avro.Bytes:
-			n.kind = aBytes
-		case avro.String:
-			n.kind = aString
-		default:
+		k, ok := primitiveKinds[s.Type()]
+		if !ok {
 			return nil, fmt.Errorf("Avro schema: unknown primitive type %q", s.Type())
 		}
+		n := &anode{kind: k}
 		n.logical, n.scale = logicalOf(s.Logical(), n.kind)
 		return n, nil
 	case *avro.RecordSchema:
@@ -222,6 +206,11 @@ func jsonValue(v any) any {
 		return nil
 	}
 	return out
+}
+
+var primitiveKinds = map[avro.Type]akind{
+	avro.Null: aNull, avro.Boolean: aBool, avro.Int: aInt, avro.Long: aLong,
+	avro.Float: aFloat, avro.Double: aDouble, avro.Bytes: aBytes, avro.String: aString,
 }
 
 // logicalKinds: the logical types we render, with the one kind each
