@@ -507,10 +507,9 @@ func (e *Embedded) dropTopics(ctx context.Context, topics []string) error {
 	return nil
 }
 
-// seedDemoData creates the topics, produces the records, commits the demo
-// groups' starting positions, and runs retention and compaction once.
-func (e *Embedded) seedDemoData(ctx context.Context, now time.Time) (map[string]int, error) {
-	for _, t := range demoTopicDefs {
+// createTopics creates the demo topics defs (one replica; existing is fine).
+func (e *Embedded) createTopics(ctx context.Context, defs []demoTopic) error {
+	for _, t := range defs {
 		cfgs := map[string]*string{}
 		for k, v := range t.configs {
 			cfgs[k] = &v
@@ -520,8 +519,17 @@ func (e *Embedded) seedDemoData(ctx context.Context, now time.Time) (map[string]
 			err = resp.Err
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
+			return fmt.Errorf("creating topic %s: %w", t.name, err)
 		}
+	}
+	return nil
+}
+
+// seedDemoData creates the topics, produces the records, commits the demo
+// groups' starting positions, and runs retention and compaction once.
+func (e *Embedded) seedDemoData(ctx context.Context, now time.Time) (map[string]int, error) {
+	if err := e.createTopics(ctx, demoTopicDefs); err != nil {
+		return nil, err
 	}
 
 	base := now.Add(-demoWindow)

@@ -17,7 +17,6 @@ package backend
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -26,7 +25,6 @@ import (
 
 	"github.com/rewind-log/rewind/backend/decode"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 )
@@ -209,18 +207,8 @@ func (e *Embedded) seedSchemaDemo(ctx context.Context) (*schemaDemo, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range demoSchemaTopics {
-		cfgs := map[string]*string{}
-		for k, v := range t.configs {
-			cfgs[k] = &v
-		}
-		resp, err := e.adm.CreateTopic(ctx, t.partitions, 1, cfgs, t.name)
-		if err == nil {
-			err = resp.Err
-		}
-		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
-		}
+	if err := e.createTopics(ctx, demoSchemaTopics); err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	recs, err := generateSchemaDemo(sd, now.Add(-demoWindow), e.cfg.tune.demoScale)
