@@ -106,12 +106,9 @@ func (c *ResetCmd) Run(e *runEnv) error {
 	conf := replay.Confirmations{SinkIdempotent: c.SinkIdempotent, Confirm: c.Confirm, NewGroup: c.NewGroup, AcceptSkip: c.AcceptSkip}
 	guards := p.Guards(&conf)
 	out := planOutput{Plan: p, Guards: guards, DryRun: !c.Execute}
-	wref := p.WindowRefusal()
-	if wref == nil && c.Export != "" {
-		if err := exportPlan(p, c.Export, e.stdout); err != nil {
-			return err
-		}
-		out.Exported = c.Export
+	wref, err := exportStanding(p, &out, c.Export, e.stdout)
+	if err != nil {
+		return err
 	}
 	if wref != nil || !c.Execute {
 		if err := printPlan(e.stdout, &out, c.Output); err != nil {
@@ -173,6 +170,20 @@ func dataDir(e *runEnv, s *session) string {
 		return e.g.DataDir
 	}
 	return backend.DefaultDataDir()
+}
+
+// exportStanding is the step after planning that reset and replay start
+// share: it returns the plan's window refusal, and when the plan stands
+// writes it to file (--export, when given).
+func exportStanding(p *replay.Plan, out *planOutput, file string, stdout io.Writer) (*replay.Refusal, error) {
+	wref := p.WindowRefusal()
+	if wref == nil && file != "" {
+		if err := exportPlan(p, file, stdout); err != nil {
+			return nil, err
+		}
+		out.Exported = file
+	}
+	return wref, nil
 }
 
 func exportPlan(p *replay.Plan, file string, stdout io.Writer) error {

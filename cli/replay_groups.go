@@ -62,12 +62,9 @@ func (c *ReplayStartCmd) Run(e *runEnv) error {
 		return err
 	}
 	out := planOutput{Plan: p, Guards: p.Guards(nil), DryRun: c.DryRun}
-	wref := p.WindowRefusal()
-	if wref == nil && c.Export != "" {
-		if err := exportPlan(p, c.Export, e.stdout); err != nil {
-			return err
-		}
-		out.Exported = c.Export
+	wref, err := exportStanding(p, &out, c.Export, e.stdout)
+	if err != nil {
+		return err
 	}
 	if wref != nil || c.DryRun {
 		if err := printPlan(e.stdout, &out, c.Output); err != nil {
