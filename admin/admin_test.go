@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/testkit"
 	"github.com/rewind-log/rewind/project"
 	"github.com/rewind-log/rewind/replay"
 )
@@ -172,7 +173,7 @@ func TestDeleteGroupOnlyWhenEmpty(t *testing.T) {
 		t.Fatalf("mistyped: %v", err)
 	}
 	var en *replay.AuditEntry
-	waitFor(t, func() bool {
+	testkit.Eventually(t, "the group to be empty", func() bool {
 		st, n, _, err := c.GroupState(ctx, "live")
 		return err == nil && n == 0 && st == "Empty"
 	})
@@ -202,17 +203,6 @@ func TestDeleteGroupOnlyWhenEmpty(t *testing.T) {
 	}
 	if _, err := DeleteGroupOffsets(ctx, c, env, "old", "in", "old"); err == nil || !strings.Contains(err.Error(), "nothing to delete") {
 		t.Fatalf("second delete: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 func readOnlyTwin(t *testing.T, c *Cluster) *Cluster {
@@ -149,7 +151,7 @@ func TestTopicAdminLifecycle(t *testing.T) {
 	if err := c.DeleteTopic(ctx, "events"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { ok, err := c.TopicExists(ctx, "events"); return err == nil && !ok })
+	testkit.Eventually(t, "topic events to be gone", func() bool { ok, err := c.TopicExists(ctx, "events"); return err == nil && !ok })
 	if err := c.DeleteTopic(ctx, "events"); !errors.Is(err, ErrUnknownTopic) {
 		t.Fatalf("delete missing: %v", err)
 	}
@@ -170,17 +172,6 @@ func configValue(t *testing.T, c *Cluster, topic, name string) string {
 		}
 	}
 	return "<none>"
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func TestDescribeBrokers(t *testing.T) {

@@ -70,6 +70,27 @@ func frame(id int, payload ...[]byte) []byte {
 	return b
 }
 
+// protoMsg writes a Protobuf message field by field from (number, value)
+// pairs: a string or []byte value is length-delimited (a []byte is how a
+// nested message goes in), an int is a varint.
+func protoMsg(fields ...any) []byte {
+	var b []byte
+	for i := 0; i+1 < len(fields); i += 2 {
+		n := protowire.Number(fields[i].(int))
+		switch v := fields[i+1].(type) {
+		case string:
+			b = protowire.AppendString(protowire.AppendTag(b, n, protowire.BytesType), v)
+		case []byte:
+			b = protowire.AppendBytes(protowire.AppendTag(b, n, protowire.BytesType), v)
+		case int:
+			b = protowire.AppendVarint(protowire.AppendTag(b, n, protowire.VarintType), uint64(v))
+		default:
+			panic(fmt.Sprintf("protoMsg: field %d: %T", n, v))
+		}
+	}
+	return b
+}
+
 // kcatProduce sends each payload as one record (kcat sends each file
 // given with -P as a single message, bytes as they are).
 func kcatProduce(t *testing.T, kcat, addr, topic string, payloads ...[]byte) {
@@ -129,18 +150,7 @@ func TestThirdPartySchemasAndRecordsDecode(t *testing.T) {
 	)
 	// Alarm{id: "a-9", level: HIGH, where: {hall: "B", line: 3}}, written
 	// field by field; the first top-level message: index list [0], one 0 byte.
-	var where []byte
-	where = protowire.AppendTag(where, 1, protowire.BytesType)
-	where = protowire.AppendString(where, "B")
-	where = protowire.AppendTag(where, 2, protowire.VarintType)
-	where = protowire.AppendVarint(where, 3)
-	var alarm []byte
-	alarm = protowire.AppendTag(alarm, 1, protowire.BytesType)
-	alarm = protowire.AppendString(alarm, "a-9")
-	alarm = protowire.AppendTag(alarm, 2, protowire.VarintType)
-	alarm = protowire.AppendVarint(alarm, 1)
-	alarm = protowire.AppendTag(alarm, 3, protowire.BytesType)
-	alarm = protowire.AppendBytes(alarm, where)
+	alarm := protoMsg(1, "a-9", 2, 1, 3, protoMsg(1, "B", 2, 3))
 	kcatProduce(t, kcat, emb.Addr(), "alarms", frame(protoID, []byte{0}, alarm))
 
 	// Attached to the running embedded log: the registry is found through
@@ -389,18 +399,7 @@ func TestLocalSchemaFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var where []byte
-	where = protowire.AppendTag(where, 1, protowire.BytesType)
-	where = protowire.AppendString(where, "H2")
-	where = protowire.AppendTag(where, 2, protowire.VarintType)
-	where = protowire.AppendVarint(where, 7)
-	var stock []byte
-	stock = protowire.AppendTag(stock, 1, protowire.BytesType)
-	stock = protowire.AppendString(stock, "sku-1")
-	stock = protowire.AppendTag(stock, 2, protowire.VarintType)
-	stock = protowire.AppendVarint(stock, 1)
-	stock = protowire.AppendTag(stock, 3, protowire.BytesType)
-	stock = protowire.AppendBytes(stock, where)
+	stock := protoMsg(1, "sku-1", 2, 1, 3, protoMsg(1, "H2", 2, 7))
 	av, err := avro.Marshal(avro.MustParse(thirdPartyAvro), map[string]any{"sensor": "s1", "celsius": -3.5, "state": "ALARM"})
 	if err != nil {
 		t.Fatal(err)

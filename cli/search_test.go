@@ -98,6 +98,17 @@ func TestCLISearchMatchesJQ(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("consume: %d %s", code, errb)
 	}
+	// reference is what jq's expr selects from all.
+	reference := func(t *testing.T, expr string) []string {
+		t.Helper()
+		cmd := exec.Command(jq, "-c", expr)
+		cmd.Stdin = strings.NewReader(all)
+		ref, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("jq %s: %v", expr, err)
+		}
+		return positions(t, string(ref))
+	}
 	cases := []struct{ filter, jq string }{
 		{`value.customer_id == "c-0042"`, `select(.value.customer_id == "c-0042")`},
 		{`value.status == "cancelled" && key == "o-7"`, `select(.value.status == "cancelled" and .key == "o-7")`},
@@ -114,13 +125,7 @@ func TestCLISearchMatchesJQ(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("search: %d %s", code, errb)
 			}
-			cmd := exec.Command(jq, "-c", tc.jq)
-			cmd.Stdin = strings.NewReader(all)
-			ref, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("jq %s: %v", tc.jq, err)
-			}
-			got, want := positions(t, out), positions(t, string(ref))
+			got, want := positions(t, out), reference(t, tc.jq)
 			if len(want) == 0 || !slices.Equal(got, want) {
 				t.Fatalf("rewind found %d, jq %d: %v vs %v", len(got), len(want), got[:min(5, len(got))], want[:min(5, len(want))])
 			}
@@ -144,13 +149,7 @@ func TestCLISearchMatchesJQ(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("search: %d %s", code, errb)
 			}
-			cmd := exec.Command(jq, "-c", tc.jq)
-			cmd.Stdin = strings.NewReader(all)
-			ref, err := cmd.Output()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := positions(t, out), positions(t, string(ref)); len(want) == 0 || !slices.Equal(got, want) {
+			if got, want := positions(t, out), reference(t, tc.jq); len(want) == 0 || !slices.Equal(got, want) {
 				t.Fatalf("rewind found %d, jq %d", len(got), len(want))
 			}
 		})
