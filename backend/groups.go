@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -98,6 +99,12 @@ type Position struct {
 	Topic     string
 	Partition int32
 	Offset    int64
+}
+
+// ComparePartitions orders partitions as every listing prints them: by
+// topic, then partition number.
+func ComparePartitions(topicA string, partA int32, topicB string, partB int32) int {
+	return cmp.Or(cmp.Compare(topicA, topicB), cmp.Compare(partA, partB))
 }
 
 // Position returns the committed position of the row.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -302,13 +302,7 @@ func (c *Cluster) Read(ctx context.Context, s ReadSpec, fn func(*Batch) error) e
 		for _, p := range pos {
 			e.Parts = append(e.Parts, *p)
 		}
-		sort.Slice(e.Parts, func(i, j int) bool {
-			a, b := e.Parts[i], e.Parts[j]
-			if a.Topic != b.Topic {
-				return a.Topic < b.Topic
-			}
-			return a.Partition < b.Partition
-		})
+		slices.SortFunc(e.Parts, func(a, b PartPos) int { return ComparePartitions(a.Topic, a.Partition, b.Topic, b.Partition) })
 		return e
 	}
 	if len(parts) == 0 {

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,13 +105,7 @@ func (e *Embedded) saveStateLocked() error {
 	for _, s := range e.state.starts {
 		f.Starts = append(f.Starts, s)
 	}
-	sort.Slice(f.Starts, func(i, j int) bool {
-		a, b := f.Starts[i], f.Starts[j]
-		if a.Topic != b.Topic {
-			return a.Topic < b.Topic
-		}
-		return a.Partition < b.Partition
-	})
+	slices.SortFunc(f.Starts, func(a, b logStartEntry) int { return ComparePartitions(a.Topic, a.Partition, b.Topic, b.Partition) })
 	raw, err := json.MarshalIndent(f, "", " ")
 	if err != nil {
 		return err

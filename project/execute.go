@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -543,12 +543,8 @@ func (r *runner) progress() Progress {
 		p.Total += pp.Total
 		p.Partitions = append(p.Partitions, pp)
 	}
-	sort.Slice(p.Partitions, func(i, j int) bool {
-		a, b := p.Partitions[i], p.Partitions[j]
-		if a.Topic != b.Topic {
-			return a.Topic < b.Topic
-		}
-		return a.Partition < b.Partition
+	slices.SortFunc(p.Partitions, func(a, b PartitionProgress) int {
+		return backend.ComparePartitions(a.Topic, a.Partition, b.Topic, b.Partition)
 	})
 	if p.Rate > 0 && p.Total > p.Done {
 		p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))

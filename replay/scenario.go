@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/when"
 )
 
@@ -314,10 +316,5 @@ func sortedTPs(o Offsets) []TP {
 }
 
 func sortTPs(s []TP) {
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Topic != s[j].Topic {
-			return s[i].Topic < s[j].Topic
-		}
-		return s[i].Partition < s[j].Partition
-	})
+	slices.SortFunc(s, func(a, b TP) int { return backend.ComparePartitions(a.Topic, a.Partition, b.Topic, b.Partition) })
 }
