@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rewind-log/rewind/bench/internal/seeder"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -47,22 +48,16 @@ func main() {
 
 func seed(addr, topic string, n int, parts int32, size, keys int) error {
 	ctx := context.Background()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
-		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	pr, err := seeder.New(ctx, addr, parts, topic)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	if _, err := adm.CreateTopic(ctx, parts, 1, nil, topic); err != nil {
-		return fmt.Errorf("create %s: %w", topic, err)
-	}
+	defer pr.Close()
 	// Fresh random pad characters for every record: nothing repeats within
 	// a batch for a compressor to find.
 	rnd := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	start := time.Now()
-	errc := make(chan error, 1)
 	base := time.Now().Add(-time.Duration(n) * time.Millisecond)
 	for i := 0; i < n; i++ {
 		v := []byte(`{"id":` + strconv.Itoa(i) + `,"customer":"c-` + strconv.Itoa(i%keys) + `","amount":` + strconv.Itoa(i%997) + `.5,"pad":"`)
@@ -71,22 +66,10 @@ func seed(addr, topic string, n int, parts int32, size, keys int) error {
 		}
 		v = append(v, '"', '}')
 		r := &kgo.Record{Topic: topic, Key: []byte("k-" + strconv.Itoa(i)), Value: v, Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
-		cl.Produce(ctx, r, func(_ *kgo.Record, err error) {
-			if err != nil {
-				select {
-				case errc <- err:
-				default:
-				}
-			}
-		})
+		pr.Send(ctx, r)
 	}
-	if err := cl.Flush(ctx); err != nil {
+	if err := pr.Done(ctx); err != nil {
 		return err
-	}
-	select {
-	case err := <-errc:
-		return err
-	default:
 	}
 	fmt.Printf("seeded %d records into %s in %v\n", n, topic, time.Since(start).Round(time.Millisecond))
 	return nil

@@ -15,11 +15,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/rewind-log/rewind/backend/decode"
+	"github.com/rewind-log/rewind/bench/internal/seeder"
 )
 
 const schema = `{"type":"record","name":"Payment","namespace":"bench","fields":[
@@ -57,31 +57,15 @@ func run(addr, regURL string, n int, parts int32) error {
 	if err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(5*time.Millisecond),
-		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	pr, err := seeder.New(ctx, addr, parts, "bench-json", "bench-avro")
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	for _, t := range []string{"bench-json", "bench-avro"} {
-		if _, err := adm.CreateTopic(ctx, parts, 1, nil, t); err != nil {
-			return fmt.Errorf("create %s: %w", t, err)
-		}
-	}
+	defer pr.Close()
 	r := mrand.New(mrand.NewPCG(1, 2))
 	statuses := []string{"CREATED", "CAPTURED", "REFUNDED", "FAILED"}
 	noise := make([]byte, 72)
 	base := time.Now().Add(-time.Duration(n) * time.Millisecond)
-	errc := make(chan error, 1)
-	done := func(_ *kgo.Record, err error) {
-		if err != nil {
-			select {
-			case errc <- err:
-			default:
-			}
-		}
-	}
 	for i := range n {
 		_, _ = rand.Read(noise) // incompressible
 		card := "null"
@@ -98,21 +82,11 @@ func run(addr, regURL string, n int, parts int32) error {
 			return fmt.Errorf("encode %s: %w", js, err)
 		}
 		key := []byte("pay-" + strconv.Itoa(i))
-		cl.Produce(ctx, &kgo.Record{Topic: "bench-json", Key: key, Value: js, Timestamp: at}, done)
-		cl.Produce(ctx, &kgo.Record{Topic: "bench-avro", Key: key, Value: av, Timestamp: at}, done)
-		select {
-		case err := <-errc:
+		pr.Send(ctx, &kgo.Record{Topic: "bench-json", Key: key, Value: js, Timestamp: at})
+		pr.Send(ctx, &kgo.Record{Topic: "bench-avro", Key: key, Value: av, Timestamp: at})
+		if err := pr.Err(); err != nil {
 			return err
-		default:
 		}
 	}
-	if err := cl.Flush(ctx); err != nil {
-		return err
-	}
-	select {
-	case err := <-errc:
-		return err
-	default:
-	}
-	return nil
+	return pr.Done(ctx)
 }
