@@ -54,7 +54,18 @@ type RedriveRequest struct {
 	// DropHeaders are header names (or path.Match globs such as
 	// "kafka_dlt-*") removed from the re-produced records.
 	DropHeaders []string
+	// Range, when set, bounds the dry run's read of the DLQ: per partition
+	// [start, end) (a TUI search's range, or the span of a selection);
+	// nil: every partition from its log start to its end now.
+	Range map[int32][2]int64
+	// Stop, when set, is asked after each batch is produced; true ends
+	// the redrive there with ErrStopped (the batch in flight is finished,
+	// never cut), the audit entry saying what was written.
+	Stop func() bool
 }
+
+// ErrStopped: the operator stopped a redrive part-way (RedriveRequest.Stop).
+var ErrStopped = errors.New("redrive stopped by the operator")
 
 // TargetCount is one target topic of a plan.
 type TargetCount struct {
@@ -183,6 +194,9 @@ func (r *RedriveRequest) scan(ctx context.Context, c *backend.Cluster, rng map[i
 		for _, ref := range r.Only {
 			only[ref] = true
 		}
+	}
+	if rng == nil && r.Range != nil {
+		rng = r.Range
 	}
 	if rng == nil {
 		start, end, err := c.ResolveStart(ctx, r.Topic, nil, backend.Start{Kind: backend.StartEarliest})
@@ -366,6 +380,9 @@ func ExecuteRedrive(ctx context.Context, c *backend.Cluster, env replay.Env, req
 			if progress != nil {
 				progress(done, total)
 			}
+			if err == nil && done < total && req.Stop != nil && req.Stop() {
+				return ErrStopped
+			}
 			return err
 		}
 		env.Restamp(en)
@@ -390,7 +407,10 @@ func ExecuteRedrive(ctx context.Context, c *backend.Cluster, env replay.Env, req
 		return nil
 	}()
 	ra.Matched, ra.Skipped = plan.Matched, plan.NoTarget
-	if err != nil && done > 0 {
+	switch {
+	case errors.Is(err, ErrStopped):
+		err = fmt.Errorf("%w after %d of %d records; the rest stay in the DLQ (the audit entry has the DLQ offsets done)", ErrStopped, done, total)
+	case err != nil && done > 0:
 		err = fmt.Errorf("%w (re-produced %d of %d records before the failure; see the audit entry for the DLQ offsets done)", err, done, total)
 	}
 	return en, finish(env, en, err, fmt.Sprintf("%d records were redriven", done))

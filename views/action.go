@@ -48,6 +48,17 @@ type actionField struct {
 	// one (headers); vals[i] holds the answers one per line. Changing the
 	// answers (e) asks it afresh.
 	Repeat bool
+	// Choices, when set, make the field a checklist instead of a prompt:
+	// space checks and unchecks, enter answers with the checked names
+	// joined by ", " ("" when none).
+	Choices []actionChoice
+}
+
+// actionChoice is one line of a checklist field.
+type actionChoice struct {
+	Name    string
+	Note    string // shown beside it: why it is suggested
+	Checked bool   // checked when the list opens
 }
 
 // actionPlan is what a preview found: lines to show, warnings, and the
@@ -87,6 +98,16 @@ type actionSpec struct {
 	// Again: after a write, e asks the fields again with the answers kept
 	// (produce another record).
 	Again bool
+	// Progress, when set, is shown beside the spinner while the write
+	// runs ("1,500 of 4,000 records"); read on each frame, so it must only
+	// read memory.
+	Progress func() string
+	// Stoppable: esc while writing cancels Execute's ctx (the flow then
+	// stops after its current batch) instead of leaving the screen.
+	Stoppable bool
+	// Wrote, when set, says what a write that failed or was stopped
+	// part-way wrote nonetheless, from its audit entry ("" for nothing).
+	Wrote func(en *replay.AuditEntry) string
 }
 
 type actionStep int
@@ -98,7 +119,8 @@ const (
 	actConfirm // the confirmation prompt is open
 	actRunning
 	actWritten
-	actFailed // the preview or the write failed, or the plan blocks
+	actFailed  // the preview or the write failed, or the plan blocks
+	actPartial // the write failed or was stopped part-way: no retry
 )
 
 type actionPreviewMsg struct {
@@ -113,9 +135,12 @@ type actionDoneMsg struct {
 }
 
 var (
-	keyActionRetry = binding([]string{"enter"}, "enter", "preview again")
-	keyActionEdit  = binding([]string{"e"}, "e", "change the answers")
-	keyActionAgain = binding([]string{"e"}, "e", "write another (the answers kept)")
+	keyActionRetry  = binding([]string{"enter"}, "enter", "preview again")
+	keyActionEdit   = binding([]string{"e"}, "e", "change the answers")
+	keyActionAgain  = binding([]string{"e"}, "e", "write another (the answers kept)")
+	keyActionToggle = binding([]string{"space"}, "space", "check/uncheck")
+	keyActionNext   = binding([]string{"enter"}, "enter", "next")
+	keyActionStop   = binding([]string{"esc"}, "esc", "stop after the current batch")
 )
 
 type actionScreen struct {
@@ -129,6 +154,17 @@ type actionScreen struct {
 	spin   ui.Spinner
 	state  string // the state line: refusal, error or result
 	w, h   int
+
+	// A checklist field: which choices are checked, the cursor.
+	checked []bool
+	ccur    int
+	// stop cancels a Stoppable write; stopping is set once it was asked.
+	stop     context.CancelFunc
+	stopping bool
+	// listAnswered: a checklist was answered (e reopens it as answered).
+	listAnswered bool
+	// wrote is what a write stopped or failed part-way wrote (actPartial).
+	wrote string
 }
 
 func newAction(env *Env, spec actionSpec) *actionScreen {
@@ -164,6 +200,10 @@ func (s *actionScreen) start() {
 func (s *actionScreen) ask() {
 	f := s.spec.Fields[s.field]
 	s.step = actAsk
+	if len(f.Choices) > 0 {
+		s.openChecklist(f)
+		return
+	}
 	s.prompt.Validate = func(v string) error {
 		v = s.answer(v)
 		if v == "" && f.Repeat {
@@ -213,13 +253,17 @@ func (s *actionScreen) Init() tea.Cmd {
 func (s *actionScreen) Title() string { return s.spec.Title }
 
 func (s *actionScreen) Help() []key.Binding {
-	switch s.step {
-	case actFailed:
+	switch {
+	case s.step == actFailed:
 		return []key.Binding{keyActionRetry, keyActionEdit}
-	case actWritten:
+	case s.step == actWritten:
 		if s.spec.Again {
 			return []key.Binding{keyActionAgain}
 		}
+	case s.checklist():
+		return []key.Binding{keyActionToggle, keyActionNext, ui.Keys.Up, ui.Keys.Down}
+	case s.step == actRunning && s.spec.Stoppable:
+		return []key.Binding{keyActionStop}
 	}
 	return nil // a prompt owns the keys; its line says enter/esc
 }
@@ -276,10 +320,26 @@ func (s *actionScreen) confirm() {
 func (s *actionScreen) execute(typed string) tea.Cmd {
 	s.step, s.state = actRunning, ""
 	vals, p, ex := append([]string(nil), s.vals...), s.plan, s.spec.Execute
+	ctx, cancel := context.WithCancel(context.Background())
+	if s.spec.Stoppable {
+		s.stop, s.stopping = cancel, false
+	}
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
-		text, en, err := ex(context.Background(), vals, p, typed)
+		defer cancel()
+		text, en, err := ex(ctx, vals, p, typed)
 		return actionDoneMsg{text: text, entry: en, err: err}
 	})
+}
+
+// Back is esc while a Stoppable write runs: it asks the write to stop
+// after its current batch; the screen stays to say how far it got.
+func (s *actionScreen) Back() (bool, tea.Cmd) {
+	if s.step != actRunning || s.stop == nil {
+		return false, nil
+	}
+	s.stop()
+	s.stopping = true
+	return true, nil
 }
 
 func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
@@ -297,6 +357,13 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.confirm()
 		return s, nil
 	case actionDoneMsg:
+		s.stop = nil
+		if msg.err != nil && s.spec.Wrote != nil && msg.entry != nil {
+			if w := s.spec.Wrote(msg.entry); w != "" {
+				s.step, s.state, s.wrote = actPartial, "✗ "+ui.ErrText(msg.err), ui.Sanitize(w)+" · audited in "+replay.AuditFile
+				return s, nil
+			}
+		}
 		if msg.err != nil {
 			s.step, s.state = actFailed, "✗ "+ui.ErrText(msg.err)+" — nothing was written"
 			if msg.entry != nil && msg.entry.OK() {
@@ -326,6 +393,9 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case actionEditMsg:
 		return s, s.edited(msg)
 	case tea.KeyPressMsg:
+		if s.checklist() {
+			return s, s.checklistKey(msg)
+		}
 		if s.step == actAsk && s.spec.Fields[s.field].Editor && msg.String() == "ctrl+e" {
 			return s, s.edit()
 		}
@@ -431,6 +501,9 @@ func (s *actionScreen) View() string {
 	}
 	lines = append(lines, "")
 	switch s.step {
+	case actPartial:
+		lines = append(lines, wrapStyled(th.Error.Render, s.state, s.w)...)
+		lines = append(lines, wrapStyled(th.Warn.Render, s.wrote, s.w)...)
 	case actRefused, actFailed:
 		lines = append(lines, wrapStyled(th.Error.Render, s.state, s.w)...)
 		if s.step == actFailed {
@@ -448,8 +521,22 @@ func (s *actionScreen) View() string {
 	case actPreviewing:
 		lines = append(lines, s.spin.View()+" preview… nothing written yet")
 	case actRunning:
-		lines = append(lines, s.spin.View()+" writing…")
+		line := s.spin.View() + " writing…"
+		if s.spec.Progress != nil {
+			line += " " + s.spec.Progress()
+		}
+		switch {
+		case s.stopping:
+			line += th.Warn.Render(" · stopping after the current batch…")
+		case s.spec.Stoppable:
+			line += th.Muted.Render(" · esc: stop after the current batch")
+		}
+		lines = append(lines, line)
 	case actAsk, actConfirm:
+		if s.checklist() {
+			lines = append(lines, s.checklistView()...)
+			break
+		}
 		if s.step == actConfirm {
 			lines = append(lines, th.Muted.Render("preview: nothing written yet · enter: confirm · esc: cancel"))
 		} else {

@@ -138,6 +138,9 @@ type recordsScreen struct {
 	search     *searchPanel
 	seekTarget *recKey
 
+	// marks are the records marked for a redrive (redrive.go).
+	marks recMarks
+
 	// iso is the view's isolation (i flips it; it starts at --isolation);
 	// isoC is env.Cluster at that isolation, isoBase the cluster it was made
 	// from.
@@ -206,6 +209,7 @@ func (s *recordsScreen) Help() []key.Binding {
 	}
 	return []key.Binding{keyRecOpen, keyRecEarliest, keyRecLatest, keyRecOffset, keyRecTime,
 		keyRecFollow, keyRecPause, keyRecSearch, keyRecSearchBack, keyRecNext, keyRecFocus, keyRecExport, keyRecFilter, keyRecIso, keyRecProduce,
+		keyRecMark, keyRecUnmark, keyRecRedrive,
 		ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown, ui.Keys.Refresh}
 }
 
@@ -353,6 +357,9 @@ func (s *recordsScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if ok, cmd := s.searchKey(msg); ok {
 		return cmd
 	}
+	if ok, cmd := s.redriveKey(msg); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, keyRecEarliest):
 		return tea.Batch(s.pauseTail(), s.seek(backend.Start{Kind: backend.StartEarliest}), s.spin.Tick)
@@ -444,4 +451,5 @@ const (
 	colValue
 	colSize
 	colHeaders
+	colMark // shown while records are marked for a redrive
 )

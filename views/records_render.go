@@ -37,6 +37,9 @@ func (s *recordsScreen) layout() {
 		cols = append(cols, c)
 	}
 	wide := s.w >= 110
+	if len(s.marks) > 0 {
+		add(colMark, ui.Column{Title: "●", Width: 1})
+	}
 	add(colOffset, ui.Column{Title: "OFFSET", Width: 10, Right: true})
 	if s.partition < 0 || wide {
 		add(colPartition, ui.Column{Title: "P", Width: 3, Right: true})
@@ -128,6 +131,8 @@ func (s *recordsScreen) setRows() {
 				cells[j] = ui.FormatBytes(int64(r.size))
 			case colHeaders:
 				cells[j] = strconv.Itoa(len(r.Headers))
+			case colMark:
+				cells[j] = s.markCell(r)
 			}
 		}
 		return cells
@@ -245,6 +250,7 @@ func (s *recordsScreen) header() string {
 	if s.filter != "" {
 		fmt.Fprintf(&b, " · filter %q: %d match", ui.Sanitize(s.filter), len(s.match))
 	}
+	b.WriteString(s.marksHeader())
 	// The tail's state first: at 80 columns the end of the line is cut.
 	var state string
 	switch {

@@ -43,7 +43,7 @@ func (s *recordsScreen) searchHelp() []key.Binding {
 	if p := s.search; !p.visible || !p.focus {
 		return nil
 	}
-	return []key.Binding{keyHitOpen, keyRecNext, keyRecFocus, keyHitExport, keyHitSearch, keyHitBack, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown}
+	return []key.Binding{keyHitOpen, keyRecNext, keyRecFocus, keyHitExport, keyHitRedrive, keyHitSearch, keyHitBack, ui.Keys.Up, ui.Keys.Down, ui.Keys.PageUp, ui.Keys.PageDown}
 }
 
 const (
@@ -166,6 +166,8 @@ type searchPanel struct {
 	exp     *scanOp // the running export
 	expPath string
 	expProg scan.Progress
+
+	scope *redriveScope // the last search's range and header names, for R (redrive.go)
 }
 
 func newSearchPanel(env *Env) *searchPanel {
@@ -338,10 +340,18 @@ func (s *recordsScreen) startSearch(q scan.Query, text string, backward bool) te
 	s.layout()
 	s.setHitRows()
 	c := s.cluster()
+	scope := &redriveScope{}
+	p.scope = scope
 	run := func() tea.Msg {
 		defer cancel()
-		prog, err := scan.Run(ctx, c, spec, func(m scan.Match) error {
+		pl, err := scan.Resolve(ctx, c, spec)
+		if err != nil {
+			return searchDoneMsg{op: op, prog: scan.Progress{Topic: spec.Topic, Finished: true}, err: err}
+		}
+		scope.setPlan(pl) // R redrives every match: this range, this query
+		prog, err := scan.RunPlan(ctx, c, spec, pl, func(m scan.Match) error {
 			op.add(hitOf(m))
+			scope.see(m.Headers)
 			return nil
 		})
 		return searchDoneMsg{op: op, prog: prog, err: err}
