@@ -30,26 +30,7 @@ func TestGroupAdminFlows(t *testing.T) {
 	adm := kadm.NewClient(cl)
 	commitAt(t, adm, "g-idle", "orders", map[int32]int64{0: 5, 1: 0})
 	commitAt(t, adm, "g-idle", "payments", map[int32]int64{0: 7})
-	// A member consuming payments (joinAndCommit's settle check counts
-	// orders' committed partitions too).
-	m, err := kgo.NewClient(kgo.SeedBrokers(env.Cluster.Brokers()...), kgo.ConsumerGroup("g-live"), kgo.ConsumeTopics("payments"),
-		kgo.AutoCommitInterval(100*time.Millisecond), kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	go func() {
-		for ctx := context.Background(); ; {
-			if fs := m.PollFetches(ctx); fs.IsClientClosed() {
-				return
-			}
-		}
-	}()
-	waitUntil(t, "g-live stable with 1 member and a commit on payments", func() bool {
-		st, n, _, err := env.Cluster.GroupState(context.Background(), "g-live")
-		offs, oerr := env.Cluster.CommittedOffsets(context.Background(), "g-live")
-		return err == nil && oerr == nil && st == "Stable" && n == 1 && len(offs["payments"]) == 1
-	})
+	joinAndCommit(t, env, "g-live", "payments", 1, 10)
 
 	h := startApp(t, env, NewGroups(env, ""), 140, 30)
 	h.waitText(t, "g-idle", "g-live")
@@ -180,26 +161,7 @@ func TestGroupOffsetsDeleteWithMembers(t *testing.T) {
 	createTopic(t, cl, "payments", 1, nil)
 	seq(t, cl, "payments", 0, 20, time.Now(), time.Millisecond)
 	commitAt(t, kadm.NewClient(cl), "g-live", "orders", map[int32]int64{0: 5, 1: 0}) // before it has members
-	// A member consuming payments (joinAndCommit's settle check counts
-	// orders' committed partitions too).
-	m, err := kgo.NewClient(kgo.SeedBrokers(env.Cluster.Brokers()...), kgo.ConsumerGroup("g-live"), kgo.ConsumeTopics("payments"),
-		kgo.AutoCommitInterval(100*time.Millisecond), kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	go func() {
-		for ctx := context.Background(); ; {
-			if fs := m.PollFetches(ctx); fs.IsClientClosed() {
-				return
-			}
-		}
-	}()
-	waitUntil(t, "g-live stable with 1 member and a commit on payments", func() bool {
-		st, n, _, err := env.Cluster.GroupState(context.Background(), "g-live")
-		offs, oerr := env.Cluster.CommittedOffsets(context.Background(), "g-live")
-		return err == nil && oerr == nil && st == "Stable" && n == 1 && len(offs["payments"]) == 1
-	})
+	liveMember(t, env, "g-live", "payments")                                         // joinAndCommit's settle check would count orders' commits too
 
 	h := startApp(t, env, NewGroupOffsetsDelete(env, "g-live", "payments"), 140, 30)
 	h.waitText(t, "topic:")
@@ -239,4 +201,28 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// liveMember joins group consuming topic (auto-commit on) and waits until
+// the group is Stable with it and has committed on topic.
+func liveMember(t *testing.T, env *Env, group, topic string) {
+	t.Helper()
+	m, err := kgo.NewClient(kgo.SeedBrokers(env.Cluster.Brokers()...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.AutoCommitInterval(100*time.Millisecond), kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	go func() {
+		for ctx := context.Background(); ; {
+			if fs := m.PollFetches(ctx); fs.IsClientClosed() {
+				return
+			}
+		}
+	}()
+	waitUntil(t, group+" stable with 1 member and a commit on "+topic, func() bool {
+		st, n, _, err := env.Cluster.GroupState(context.Background(), group)
+		offs, oerr := env.Cluster.CommittedOffsets(context.Background(), group)
+		return err == nil && oerr == nil && st == "Stable" && n == 1 && len(offs[topic]) > 0
+	})
 }

@@ -280,16 +280,6 @@ func dropChoices(names map[string]bool) []actionChoice {
 	return out
 }
 
-func splitNames(v string) []string {
-	var out []string
-	for _, n := range strings.Split(v, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // newRedrive is the redrive flow for src.
 func newRedrive(env *Env, src redriveSource) ui.Screen {
 	c := env.Cluster
@@ -304,13 +294,14 @@ func newRedrive(env *Env, src redriveSource) ui.Screen {
 		}}}
 	drop := actionField{Label: "headers to drop:", Choices: dropChoices(src.headers)}
 	if len(drop.Choices) == 0 {
-		drop.Placeholder = "(none) · names or globs, comma-separated: traceparent,kafka_dlt-*"
+		drop.Placeholder = "(none) · names or globs, comma-separated: traceparent, kafka_dlt-*"
+		drop.Validate = func(v string) error { return admin.CheckDropHeaders(dropList(v)) }
 	}
 	fields = append(fields, drop)
 	request := func(vals []string) admin.RedriveRequest {
 		r := src.req
 		r.To = strings.TrimSpace(vals[0])
-		r.DropHeaders = splitNames(vals[1])
+		r.DropHeaders = dropList(vals[1])
 		return r
 	}
 	return newAction(env, actionSpec{

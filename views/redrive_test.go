@@ -8,12 +8,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/replay"
 )
+
+// dlqEnv is a kfake cluster with topics orders, manual and orders.DLT
+// holding n dead-lettered records (dlq), and a data dir.
+func dlqEnv(t *testing.T, n int) (*Env, *kgo.Client, *kfake.Cluster) {
+	t.Helper()
+	goroutinesSettle(t)
+	env, cl, kc := testEnvK(t, "dark")
+	env.DataDir = t.TempDir()
+	dlq(t, cl, n)
+	return env, cl, kc
+}
+
+// openDLQ opens the records of orders.DLT's partition 0.
+func openDLQ(t *testing.T, env *Env, w, ht int) *harness {
+	t.Helper()
+	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), w, ht)
+	h.waitText(t, "offsets 0–")
+	return h
+}
 
 // dlq fills orders.DLT (one partition) with n dead-lettered records:
 // value {"n":i,"kind":"bad"|"ok"} (every third bad), origin orders, a
@@ -81,12 +101,8 @@ func redriveAudit(t *testing.T, env *Env) []replay.AuditEntry {
 // it; after yes the target holds exactly that record, without the trace
 // id; one audit entry.
 func TestRedriveOneRecord(t *testing.T) {
-	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
-	dlq(t, cl, 10)
-	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), 140, 32)
-	h.waitText(t, "offsets 0–9")
+	env, _, _ := dlqEnv(t, 10)
+	h := openDLQ(t, env, 140, 32)
 	h.keys("down", "down")
 	h.keys("R")
 	h.waitText(t, "Redrive from orders.DLT: record p0 offset 2", "target topic:", "each record's origin header")
@@ -117,12 +133,8 @@ func TestRedriveOneRecord(t *testing.T) {
 // survive paging away and back; R redrives exactly the marked records to
 // a topic chosen, with the headers the checklist leaves checked.
 func TestRedriveMarkedSelection(t *testing.T) {
-	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
-	dlq(t, cl, 3000)
-	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), 140, 32)
-	h.waitText(t, "offsets 0–")
+	env, _, _ := dlqEnv(t, 3000)
+	h := openDLQ(t, env, 140, 32)
 	h.keys("down", "m", "down", "down", "m")
 	s := h.waitText(t, "2 marked (R redrives, M clears)")
 	lineHas(t, s, "●", "1", "k1")
@@ -179,13 +191,9 @@ func TestRedriveMarkedSelection(t *testing.T) {
 // expression over the same range, re-read by the backend; the target
 // holds exactly the matching records.
 func TestRedriveSearchMatches(t *testing.T) {
-	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
-	dlq(t, cl, 600)
+	env, cl, _ := dlqEnv(t, 600)
 	// Records after the search started are not in its range.
-	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), 140, 40)
-	h.waitText(t, "offsets 0–")
+	h := openDLQ(t, env, 140, 40)
 	h.keys("s")
 	h.typeText(`value.kind == "bad"`)
 	h.keys("enter")
@@ -219,10 +227,7 @@ func TestRedriveSearchMatches(t *testing.T) {
 
 // Under read-only, R refuses at once: nothing asked, nothing audited.
 func TestRedriveReadOnlyFirst(t *testing.T) {
-	goroutinesSettle(t)
-	env, cl, kc := testEnvK(t, "dark")
-	env.DataDir = t.TempDir()
-	dlq(t, cl, 5)
+	env, _, kc := dlqEnv(t, 5)
 	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
 		ReadOnly: true, ReadOnlyReason: "rewind is running with --read-only"})
 	if err != nil {
@@ -230,8 +235,7 @@ func TestRedriveReadOnlyFirst(t *testing.T) {
 	}
 	t.Cleanup(ro.Close)
 	env.Cluster = ro
-	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), 120, 24)
-	h.waitText(t, "offsets 0–4")
+	h := openDLQ(t, env, 120, 24)
 	h.keys("m", "R")
 	s := h.waitText(t, "Redrive from orders.DLT: 1 marked record", "✗ refused: rewind is running with --read-only", "nothing can be written from here")
 	for _, bad := range []string{"target topic:", "headers to drop:", "dry run"} {
@@ -249,12 +253,8 @@ func TestRedriveReadOnlyFirst(t *testing.T) {
 // screen says how many were written, the target holds exactly those (the
 // first of the DLQ, in order), the audit entry says so.
 func TestRedriveCancel(t *testing.T) {
-	goroutinesSettle(t)
-	env, cl, kc := testEnvK(t, "dark")
-	env.DataDir = t.TempDir()
-	dlq(t, cl, 1200) // 3 batches of 500
-	h := startApp(t, env, NewRecords(env, "orders.DLT", 0), 140, 32)
-	h.waitText(t, "offsets 0–")
+	env, _, kc := dlqEnv(t, 1200) // 3 batches of 500
+	h := openDLQ(t, env, 140, 32)
 	h.keys("s")
 	h.typeText(`value.n >= 0`)
 	h.keys("enter")
