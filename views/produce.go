@@ -22,8 +22,13 @@ import (
 
 var keyRecProduce = binding([]string{"P"}, "P", "produce a record")
 
-// previewLines bounds how much of a value the preview shows.
-const previewLines = 8
+// previewLines and previewWidth bound how much of a value the preview
+// shows: lines of at most previewWidth characters, so that a value reads
+// whole (wrapped, not cut at the screen's edge) on an 80-column terminal.
+const (
+	previewLines = 8
+	previewWidth = 56
+)
 
 // NewProduce asks for one record to write to topic; partition is the
 // view's partition (the default), or -1 for "by key".
@@ -178,14 +183,13 @@ func recordLines(rec backend.ProduceRecord) []string {
 	case !isText(rec.Value):
 		add("value", ui.FormatBytes(int64(len(rec.Value)))+", binary: "+shortBytes(rec.Value, 64))
 	default:
-		vl := strings.Split(string(rec.Value), "\n")
-		add("value", ui.FormatBytes(int64(len(rec.Value)))+": "+ui.Sanitize(vl[0]))
-		for i, l := range vl[1:] {
-			if i+1 >= previewLines {
-				add("", "… "+plural(len(vl)-previewLines, "more line"))
-				break
-			}
-			add("", ui.Sanitize(l))
+		shown, rest := valuePreview(rec.Value)
+		add("value", ui.FormatBytes(int64(len(rec.Value)))+": "+shown[0])
+		for _, l := range shown[1:] {
+			add("", l)
+		}
+		if rest > 0 {
+			add("", "… "+ui.FormatBytes(int64(rest))+" more, not shown")
 		}
 	}
 	for _, h := range rec.Headers {
@@ -195,4 +199,37 @@ func recordLines(rec backend.ProduceRecord) []string {
 		add("headers", "none")
 	}
 	return lines
+}
+
+// valuePreview cuts a text value into at most previewLines sanitised lines
+// of at most previewWidth characters (its own line breaks kept), and says
+// how many bytes are left over.
+func valuePreview(v []byte) (lines []string, rest int) {
+	s := string(v)
+	for len(s) > 0 && len(lines) < previewLines {
+		line, next, nl := strings.Cut(s, "\n")
+		if n := runeIndex(line, previewWidth); n < len(line) {
+			lines = append(lines, ui.Sanitize(line[:n]))
+			s = s[n:]
+			continue
+		}
+		lines = append(lines, ui.Sanitize(line))
+		if !nl {
+			next = ""
+		}
+		s = next
+	}
+	return lines, len(s)
+}
+
+// runeIndex is the byte index after the first n runes of s (len(s) when
+// it has fewer).
+func runeIndex(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
 }

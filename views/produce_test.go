@@ -265,3 +265,26 @@ func TestProduceResendReadOnlyFirst(t *testing.T) {
 		t.Fatalf("records after read-only attempts: %d", len(recs))
 	}
 }
+
+// The preview shows a value whole up to its bound, wrapped (not cut at
+// the screen's edge), and says how much is not shown.
+func TestValuePreview(t *testing.T) {
+	long := strings.Repeat("0123456789", 10) // 100 characters on one line
+	for _, c := range []struct {
+		in    string
+		lines []string
+		rest  int
+	}{
+		{"hello", []string{"hello"}, 0},
+		{"a\n\nb\n", []string{"a", "", "b"}, 0},
+		{long, []string{long[:56], long[56:]}, 0},
+		{"é" + strings.Repeat("x", 70), []string{"é" + strings.Repeat("x", 55), strings.Repeat("x", 15)}, 0},
+		{strings.Repeat("l\n", 10), []string{"l", "l", "l", "l", "l", "l", "l", "l"}, 4},
+		{"\x1b[31mred", []string{"␛[31mred"}, 0},
+	} {
+		lines, rest := valuePreview([]byte(c.in))
+		if strings.Join(lines, "|") != strings.Join(c.lines, "|") || rest != c.rest {
+			t.Errorf("valuePreview(%q) = %q, %d; want %q, %d", c.in, lines, rest, c.lines, c.rest)
+		}
+	}
+}
