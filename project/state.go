@@ -50,12 +50,13 @@ type tableState struct {
 	reads   int64 // point reads of the store (tests and benchmarks)
 }
 
-// Cache bounds of a run (see BenchmarkStore). The dirty bound also keeps a
-// checkpoint batch below Pebble's large-batch threshold (half the memtable),
-// past which a batch is sorted and flushed as a table of its own.
+// Cache bounds of a run (see BenchmarkStore; at 1M distinct keys the cache
+// holds nothing worth keeping: its bound is RSS, see storeOptions). The
+// dirty bounds also keep a checkpoint batch below Pebble's large-batch
+// threshold (see maxBatchMem).
 const (
-	maxCacheBytes = 32 << 20
-	maxDirtyBytes = 16 << 20
+	maxCacheBytes = 16 << 20
+	maxDirtyBytes = 8 << 20
 	// cellOverhead approximates a cell's fixed cost: the struct, its map
 	// entry and ring slot.
 	cellOverhead = 200
