@@ -187,20 +187,7 @@ func (e *Embedded) seedSchemaDemo(ctx context.Context) (*schemaDemo, error) {
 	if fileExists(e.markerPath(demoSchemasSeededMarker)) {
 		return e.registerDemoSchemas(ctx)
 	}
-	existing, err := e.existingTopics(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	if fileExists(e.markerPath(demoSchemasSeedingMarker)) {
-		e.logf("demo: previous seeding of %s was interrupted; seeding again", strings.Join(names, ", "))
-		if err := e.dropTopics(ctx, existing); err != nil {
-			return nil, err
-		}
-	} else if len(existing) > 0 {
-		e.logf("demo: topics %s already exist and are not rewind's demo; not seeding", strings.Join(existing, ", "))
-		return nil, nil
-	}
-	if err := writeFileAtomic(e.markerPath(demoSchemasSeedingMarker), []byte("seeding started "+time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
+	if ours, err := e.beginSeeding(ctx, strings.Join(names, ", "), names, demoSchemasSeedingMarker, e.dropTopics); !ours || err != nil {
 		return nil, err
 	}
 	sd, err := e.registerDemoSchemas(ctx)

@@ -36,21 +36,7 @@ func (e *Embedded) seedDemo(ctx context.Context) (bool, error) {
 	for _, t := range demoTopicDefs {
 		names = append(names, t.name)
 	}
-	existing, err := e.existingTopics(ctx, names)
-	if err != nil {
-		return false, err
-	}
-	if fileExists(e.markerPath(demoSeedingMarker)) {
-		// An interrupted seeding: start over from nothing.
-		e.logf("demo: previous seeding was interrupted; seeding again")
-		if err := e.dropDemo(ctx, existing); err != nil {
-			return false, err
-		}
-	} else if len(existing) > 0 {
-		e.logf("demo: topics %s already exist and are not rewind's demo; not seeding", strings.Join(existing, ", "))
-		return false, nil
-	}
-	if err := writeFileAtomic(e.markerPath(demoSeedingMarker), []byte("seeding started "+time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
+	if ours, err := e.beginSeeding(ctx, "the demo", names, demoSeedingMarker, e.dropDemo); !ours || err != nil {
 		return false, err
 	}
 
@@ -87,6 +73,31 @@ func (e *Embedded) dropDemo(ctx context.Context, topics []string) error {
 		}
 	}
 	return nil
+}
+
+// beginSeeding starts seeding the topics names (what names them in the
+// log) under the marker seeding: an interrupted seeding before (the marker
+// is there) is dropped and started over; topics that exist without it are
+// not rewind's, so nothing is seeded (ours false).
+func (e *Embedded) beginSeeding(ctx context.Context, what string, names []string, seeding string, drop func(context.Context, []string) error) (ours bool, err error) {
+	existing, err := e.existingTopics(ctx, names)
+	if err != nil {
+		return false, err
+	}
+	if fileExists(e.markerPath(seeding)) {
+		// An interrupted seeding: start over from nothing.
+		e.logf("demo: previous seeding of %s was interrupted; seeding again", what)
+		if err := drop(ctx, existing); err != nil {
+			return false, err
+		}
+	} else if len(existing) > 0 {
+		e.logf("demo: topics %s already exist and are not rewind's demo; not seeding", strings.Join(existing, ", "))
+		return false, nil
+	}
+	if err := writeFileAtomic(e.markerPath(seeding), []byte("seeding started "+time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // existingTopics are those of names that exist.
