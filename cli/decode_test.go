@@ -26,7 +26,6 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/testkit"
 )
 
@@ -120,16 +119,7 @@ func TestThirdPartySchemasAndRecordsDecode(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	emb, err := backend.StartEmbedded(ctx, backend.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	c, err := backend.Connect(ctx, backend.Options{Brokers: []string{emb.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	emb, c := embeddedCluster(ctx, t, dir)
 	for _, topic := range []string{"readings", "alarms"} {
 		if err := c.CreateTopic(ctx, topic, 1, nil); err != nil {
 			t.Fatal(err)

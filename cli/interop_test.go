@@ -25,6 +25,23 @@ func needKcat(t *testing.T) string {
 	return p
 }
 
+// embeddedCluster starts an embedded log (no demo) in dir on a free port
+// and connects to it; both are closed when the test ends.
+func embeddedCluster(ctx context.Context, t *testing.T, dir string) (*backend.Embedded, *backend.Cluster) {
+	t.Helper()
+	emb, err := backend.StartEmbedded(ctx, backend.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emb.Close() })
+	c, err := backend.Connect(ctx, backend.Options{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return emb, c
+}
+
 // TestKcatInterop is the honest check that the embedded log is a real Kafka
 // endpoint: a third-party client (librdkafka's kcat) lists its topics, and
 // records kcat produces show up through rewind's own consume path.
@@ -32,16 +49,7 @@ func TestKcatInterop(t *testing.T) {
 	kcat := needKcat(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	emb, err := backend.StartEmbedded(ctx, backend.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	c, err := backend.Connect(ctx, backend.Options{Brokers: []string{emb.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	emb, c := embeddedCluster(ctx, t, t.TempDir())
 	if err := c.CreateTopic(ctx, "from-kcat", 2, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,11 @@
 package cli
 
 import (
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 // Output files: `--file -` is stdout, and a FIFO behind a symlink (as
@@ -30,36 +29,15 @@ func TestCLIOutputFilesNeverReplaceNonRegular(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 21 || !strings.Contains(out, `"key":"ord-5"`) {
 		t.Fatalf("export to -: %d %q %q", code, out, errb)
 	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "stdout")
-	if err := os.Symlink(fifo, link); err != nil {
-		t.Fatal(err)
-	}
-	read := func() <-chan string {
-		got := make(chan string, 1)
-		go func() {
-			r, err := os.Open(fifo)
-			if err != nil {
-				got <- err.Error()
-				return
-			}
-			b, _ := io.ReadAll(r)
-			r.Close()
-			got <- string(b)
-		}()
-		return got
-	}
-	got := read()
+	fifo, link := testkit.FIFO(t, dir)
+	got := testkit.ReadFIFO(fifo)
 	if code, _, errb := run("project", "export", "r1", "--file", link); code != 0 {
 		t.Fatalf("export to a FIFO: %s", errb)
 	}
 	if s := <-got; strings.Count(s, "\n") != 21 {
 		t.Fatalf("the FIFO's reader got %q", s)
 	}
-	got = read()
+	got = testkit.ReadFIFO(fifo)
 	if code, _, errb := run("reset", "g", "--topic", "orders", "--to-earliest", "--new-group", "--export", link); code != 0 {
 		t.Fatalf("reset --export to a FIFO: %s", errb)
 	}

@@ -4,11 +4,11 @@ package outfile
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"github.com/rewind-log/rewind/internal/testkit"
 )
 
 func TestStdout(t *testing.T) {
@@ -66,25 +66,8 @@ func TestRegularFileCompleteOrAbsent(t *testing.T) {
 // /dev/stdout (as root) replaced it with a regular file.
 func TestNonRegularNeverReplaced(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatalf("mkfifo: %v", err)
-	}
-	link := filepath.Join(dir, "stdout")
-	if err := os.Symlink(fifo, link); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan string)
-	go func() {
-		r, err := os.Open(fifo)
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(r)
-		r.Close()
-		got <- string(b)
-	}()
+	fifo, link := testkit.FIFO(t, dir)
+	got := testkit.ReadFIFO(fifo)
 	if err := WriteFile(link, nil, []byte("through the pipe\n")); err != nil {
 		t.Fatal(err)
 	}
