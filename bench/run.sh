@@ -204,7 +204,7 @@ END {
         ratio = ratio "; vs kcat -J tuned: " mmm("rk.w") "× (wall), " mmm("rk.c") "× (CPU)"
       }
     }
-    if (p[1] == "project") {
+    if (p[1] == "project" && seen["consume.rewind_json"] > 0) { # ONLY=diff runs no consumers: no ratio
       for (k = 1; k <= seen[n]; k++) { add(n ".rc", wall["consume.rewind_json", k] / wall[n, k]); add(n ".rlim", wall["consume.limit", k] / wall[n, k]) }
       ratio = mmm(n ".rc") "× rewind consume -o json; " mmm(n ".rlim") "× the limit"
     }

@@ -33,6 +33,7 @@ type diffTable struct {
 	widths  [3]int
 	started bool
 	cells   [3][]byte
+	cellW   [3]int // their widths, in runes
 }
 
 const (
@@ -58,12 +59,12 @@ func (t *diffTable) row(r *project.DiffRow) error {
 
 // fill puts a row's three cells, made safe, in t.cells.
 func (t *diffTable) fill(r *project.DiffRow) {
-	t.cells[0] = appendCell(t.cells[0][:0], unsafeBytes(r.Key))
+	t.cells[0], t.cellW[0] = appendCell(t.cells[0][:0], unsafeBytes(r.Key))
 	for i, v := range [2][]byte{r.Left, r.Right} {
 		if v == nil {
-			t.cells[1+i] = append(t.cells[1+i][:0], '-')
+			t.cells[1+i], t.cellW[1+i] = append(t.cells[1+i][:0], '-'), 1
 		} else {
-			t.cells[1+i] = appendCell(t.cells[1+i][:0], v)
+			t.cells[1+i], t.cellW[1+i] = appendCell(t.cells[1+i][:0], v)
 		}
 	}
 }
@@ -75,12 +76,12 @@ func (t *diffTable) start() error {
 	}
 	for i := range t.pending {
 		t.fill(&t.pending[i])
-		for j, c := range t.cells {
-			t.widths[j] = max(t.widths[j], min(utf8.RuneCount(c), maxColWidth))
+		for j, w := range t.cellW {
+			t.widths[j] = max(t.widths[j], min(w, maxColWidth))
 		}
 	}
 	for i, h := range t.head[:3] {
-		t.cells[i] = append(t.cells[i][:0], h...)
+		t.cells[i], t.cellW[i] = append(t.cells[i][:0], h...), utf8.RuneCountInString(h)
 	}
 	if err := t.line(t.head[3]); err != nil {
 		return err
@@ -101,7 +102,7 @@ const spaces = "                                                                
 func (t *diffTable) line(m string) error {
 	for i, c := range t.cells {
 		t.w.Write(c)
-		for pad := t.widths[i] + 2 - utf8.RuneCount(c); pad > 0; pad -= len(spaces) {
+		for pad := t.widths[i] + 2 - t.cellW[i]; pad > 0; pad -= len(spaces) {
 			t.w.WriteString(spaces[:min(pad, len(spaces))])
 		}
 	}

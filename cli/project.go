@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -390,33 +391,57 @@ func (c *ProjectDiffCmd) Run(e *runEnv) error {
 func cell(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return string(appendCell(nil, []byte(s))) // control or non-ASCII
+			b, _ := appendCell(nil, []byte(s)) // control or non-ASCII
+			return string(b)
 		}
 	}
 	return s
 }
 
 // appendCell appends b made safe as cell does: tabs and newlines become
-// spaces, control characters and invalid UTF-8 \xNN.
-func appendCell(dst, b []byte) []byte {
-	i := 0
-	for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
-		i++
-	}
+// spaces, control characters and invalid UTF-8 \xNN. It returns the width
+// of what it appended, in runes.
+func appendCell(dst, b []byte) ([]byte, int) {
+	i := printableASCII(b)
 	dst = append(dst, b[:i]...)
+	w := i
 	for i < len(b) {
 		r, n := utf8.DecodeRune(b[i:])
 		i += n
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			dst = append(dst, ' ')
+			w++
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\uFFFD':
+			k := len(dst)
 			dst = fmt.Appendf(dst, "\\x%02x", r)
+			w += len(dst) - k
 		default:
 			dst = utf8.AppendRune(dst, r)
+			w++
 		}
 	}
-	return dst
+	return dst, w
+}
+
+// printableASCII is the length of b's leading run of printable ASCII
+// (0x20-0x7e), eight bytes at a time: a diff's rows are mostly that.
+func printableASCII(b []byte) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		// A byte < 0x20 borrows (its high bit set after -0x20), one
+		// >= 0x80 has it, 0x7f gets it from +1; a borrow or a carry
+		// only flags a neighbour, which the byte loop below clears up.
+		if ((w-0x20*lo)|w|(w+lo))&hi != 0 {
+			break
+		}
+	}
+	for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
+		i++
+	}
+	return i
 }
 
 // ProjectPublishCmd is `rewind project publish RUNID --topic T`.
