@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/rewind-log/rewind/admin"
@@ -15,9 +14,10 @@ import (
 // Re-send this record (record detail r): the dead-letter-queue move for one
 // record. The target defaults to the topic named by the record's origin
 // header (x-original-topic, Spring's kafka_dlt-original-topic), else its
-// own topic; headers can be dropped by name or glob. The preview re-reads
-// the stored record (the screen's copy may be capped) and shows what will
-// be written; admin.ExecuteResend writes it by key and audits it ("resend").
+// own topic; the headers to drop are checked in a list (trace ids and
+// replication markers suggested, as redrive does). The preview re-reads the
+// stored record (the screen's copy may be capped) and shows what will be
+// written; admin.ExecuteResend writes it by key and audits it ("resend").
 
 var keyDetResend = binding([]string{"r"}, "r", "re-send to this or another topic")
 
@@ -59,8 +59,12 @@ func NewResend(env *Env, rec backend.Record) ui.Screen {
 		to, ph = o, "(the origin header's topic)"
 	}
 	var names []string
+	nameSet := map[string]bool{}
 	for _, h := range rec.Headers {
-		names = append(names, ui.Sanitize(h.Key))
+		if !nameSet[h.Key] {
+			names = append(names, ui.Sanitize(h.Key))
+		}
+		nameSet[h.Key] = true
 	}
 	var info []string
 	if len(names) > 0 {
@@ -82,9 +86,9 @@ func NewResend(env *Env, rec backend.Record) ui.Screen {
 			{Label: "to topic:", Default: to, Placeholder: to + " " + ph, Validate: func(v string) error {
 				return backend.ValidTopicName(strings.TrimSpace(v))
 			}},
-			{Label: "drop headers:", Placeholder: "(none) · names or globs, comma-separated: traceparent, kafka_dlt-*",
-				Skip:     func([]string) bool { return len(rec.Headers) == 0 },
-				Validate: func(v string) error { return admin.CheckDropHeaders(dropList(v)) }},
+			// The record's headers, trace ids and replication markers
+			// checked (as redrive suggests them).
+			{Label: "drop headers:", Choices: dropChoices(nameSet), Skip: func([]string) bool { return len(rec.Headers) == 0 }},
 		},
 		Preview: func(ctx context.Context, vals []string) (actionPlan, error) {
 			r := req(vals)
@@ -120,19 +124,5 @@ func resendPlan(r admin.ResendRequest, plan *admin.ResendPlan) actionPlan {
 	if to == o.Topic {
 		warn = append(warn, "the same topic: the record will be in "+ui.Sanitize(to)+" twice, and its consumers read it again")
 	}
-	for _, p := range r.DropHeaders {
-		if !matchesAny(p, plan.Dropped) {
-			warn = append(warn, fmt.Sprintf("drop %q matches no header of this record", p))
-		}
-	}
 	return actionPlan{Lines: lines, Warn: warn, Data: resendData{req: r, plan: plan}}
-}
-
-func matchesAny(pat string, names []string) bool {
-	for _, n := range names {
-		if ok, _ := path.Match(pat, n); ok {
-			return true
-		}
-	}
-	return false
 }
