@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -144,16 +143,15 @@ var (
 )
 
 type actionScreen struct {
-	env    *Env
-	spec   actionSpec
-	step   actionStep
-	field  int
-	vals   []string
-	plan   actionPlan
-	prompt ui.Prompt
-	spin   ui.Spinner
-	state  string // the state line: refusal, error or result
-	w, h   int
+	env   *Env
+	spec  actionSpec
+	step  actionStep
+	field int
+	vals  []string
+	plan  actionPlan
+	form  ui.Form
+	state string // the state line: refusal, error or result
+	w, h  int
 
 	// A checklist field: which choices are checked, the cursor.
 	checked []bool
@@ -168,7 +166,7 @@ type actionScreen struct {
 }
 
 func newAction(env *Env, spec actionSpec) *actionScreen {
-	s := &actionScreen{env: env, spec: spec, prompt: ui.NewPrompt(env.Theme), spin: ui.NewSpinner(env.Theme),
+	s := &actionScreen{env: env, spec: spec, form: ui.NewForm(env.Theme),
 		vals: make([]string, len(spec.Fields))}
 	for i, f := range spec.Fields {
 		s.vals[i] = f.Prefill
@@ -204,7 +202,7 @@ func (s *actionScreen) ask() {
 		s.openChecklist(f)
 		return
 	}
-	s.prompt.Validate = func(v string) error {
+	validate := func(v string) error {
 		v = s.answer(v)
 		if v == "" && f.Repeat {
 			return nil // the end of the list
@@ -226,8 +224,8 @@ func (s *actionScreen) ask() {
 		// A one-line prompt cannot hold it: enter keeps it.
 		ph, prefill = fmt.Sprintf("(%s from the editor: enter keeps it · ctrl+e edits it)", plural(strings.Count(prefill, "\n")+1, "line")), ""
 	}
-	s.prompt.OpenWith(f.Label, ph, prefill)
-	s.prompt.SetWidth(s.w)
+	s.form.Ask("field", f.Label, ph, prefill, validate)
+	s.form.SetWidth(s.w)
 }
 
 // answer is what the typed v means for the field being asked: its
@@ -268,11 +266,11 @@ func (s *actionScreen) Help() []key.Binding {
 	return nil // a prompt owns the keys; its line says enter/esc
 }
 
-func (s *actionScreen) CapturingInput() bool { return s.prompt.Active() }
+func (s *actionScreen) CapturingInput() bool { return s.form.Active() }
 
 func (s *actionScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.prompt.SetWidth(w)
+	s.form.SetWidth(w)
 }
 
 func (s *actionScreen) preview() tea.Cmd {
@@ -282,7 +280,7 @@ func (s *actionScreen) preview() tea.Cmd {
 		return func() tea.Msg { return actionPreviewMsg{} }
 	}
 	pf := s.spec.Preview
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	return s.form.Run(func() tea.Msg {
 		p, err := pf(context.Background(), vals)
 		return actionPreviewMsg{plan: p, err: err}
 	})
@@ -298,23 +296,13 @@ func (s *actionScreen) confirm() {
 	if s.spec.ReadOnlyOK {
 		label = "go ahead? type yes:"
 	}
-	s.prompt.Validate = func(v string) error {
-		if strings.TrimSpace(v) != "yes" {
-			return fmt.Errorf("type yes to write (esc: cancel)")
-		}
-		return nil
-	}
+	valid := ui.MustType("yes", "type yes to write (esc: cancel)")
 	if want != "" {
 		label, ph = fmt.Sprintf("type %s to confirm:", ui.Sanitize(want)), want
-		s.prompt.Validate = func(v string) error {
-			if v != want {
-				return fmt.Errorf("does not match %q (esc: cancel)", ui.Sanitize(want))
-			}
-			return nil
-		}
+		valid = ui.MustMatch(want, fmt.Sprintf("does not match %q (esc: cancel)", ui.Sanitize(want)))
 	}
-	s.prompt.OpenWith(label, ph, "")
-	s.prompt.SetWidth(s.w)
+	s.form.Ask("confirm", label, ph, "", valid)
+	s.form.SetWidth(s.w)
 }
 
 func (s *actionScreen) execute(typed string) tea.Cmd {
@@ -324,7 +312,7 @@ func (s *actionScreen) execute(typed string) tea.Cmd {
 	if s.spec.Stoppable {
 		s.stop, s.stopping = cancel, false
 	}
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	return s.form.Run(func() tea.Msg {
 		defer cancel()
 		text, en, err := ex(ctx, vals, p, typed)
 		return actionDoneMsg{text: text, entry: en, err: err}
@@ -343,8 +331,26 @@ func (s *actionScreen) Back() (bool, tea.Cmd) {
 }
 
 func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		if s.checklist() {
+			return s, s.checklistKey(k)
+		}
+		if s.step == actAsk && s.spec.Fields[s.field].Editor && k.String() == "ctrl+e" {
+			return s, s.edit()
+		}
+	}
+	if a, cmd, ok := s.form.Update(msg); ok {
+		switch a.Event {
+		case ui.PromptSubmitted:
+			return s, tea.Batch(cmd, s.answered(a.Value))
+		case ui.PromptCancelled:
+			return s, tea.Batch(cmd, ui.Pop()) // esc leaves the flow: nothing was written
+		}
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case actionPreviewMsg:
+		s.form.Stop()
 		if msg.err != nil {
 			s.step, s.state = actFailed, "✗ "+ui.ErrText(msg.err)
 			return s, nil
@@ -357,6 +363,7 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		s.confirm()
 		return s, nil
 	case actionDoneMsg:
+		s.form.Stop()
 		s.stop = nil
 		if msg.err != nil && s.spec.Wrote != nil && msg.entry != nil {
 			if w := s.spec.Wrote(msg.entry); w != "" {
@@ -382,33 +389,9 @@ func (s *actionScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			return s, s.spec.Done(s.vals)
 		}
 		return s, nil
-	case spinner.TickMsg:
-		cmd, _ := s.spin.Update(msg, s.step == actPreviewing || s.step == actRunning)
-		return s, cmd
-	case tea.PasteMsg:
-		if s.prompt.Active() {
-			s.prompt.Update(msg)
-		}
-		return s, nil
 	case actionEditMsg:
 		return s, s.edited(msg)
 	case tea.KeyPressMsg:
-		if s.checklist() {
-			return s, s.checklistKey(msg)
-		}
-		if s.step == actAsk && s.spec.Fields[s.field].Editor && msg.String() == "ctrl+e" {
-			return s, s.edit()
-		}
-		if s.prompt.Active() {
-			ev, cmd := s.prompt.Update(msg)
-			switch ev {
-			case ui.PromptSubmitted:
-				return s, tea.Batch(cmd, s.answered(s.prompt.Value()))
-			case ui.PromptCancelled:
-				return s, tea.Batch(cmd, ui.Pop()) // esc leaves the flow: nothing was written
-			}
-			return s, cmd
-		}
 		if s.step == actWritten && s.spec.Again && key.Matches(msg, keyActionAgain) {
 			s.start()
 			return s, nil
@@ -519,9 +502,9 @@ func (s *actionScreen) View() string {
 			lines = append(lines, th.Muted.Render("e: write another (the answers kept) · esc: back"))
 		}
 	case actPreviewing:
-		lines = append(lines, s.spin.View()+" preview… nothing written yet")
+		lines = append(lines, s.form.Spinning("preview… nothing written yet"))
 	case actRunning:
-		line := s.spin.View() + " writing…"
+		line := s.form.Spinning("writing…")
 		if s.spec.Progress != nil {
 			line += " " + s.spec.Progress()
 		}
@@ -549,7 +532,7 @@ func (s *actionScreen) View() string {
 			}
 			lines = append(lines, th.Muted.Render(hint))
 		}
-		lines = append(lines, s.prompt.View())
+		lines = append(lines, s.form.View())
 	}
 	if len(lines) > s.h && s.h > 0 {
 		// Keep the head and the state/prompt at the bottom.

@@ -23,7 +23,7 @@ func (s *actionScreen) checklist() bool {
 // openChecklist opens f's choices: checked as answered before (e: change
 // the answers), else as suggested.
 func (s *actionScreen) openChecklist(f actionField) {
-	s.prompt.Close()
+	s.form.Close()
 	s.checked, s.ccur = make([]bool, len(f.Choices)), 0
 	prev := map[string]bool{}
 	answered := s.vals[s.field] != "" || s.listAnswered

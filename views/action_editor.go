@@ -48,10 +48,10 @@ func editorArgs() []string {
 // off the event loop.
 func (s *actionScreen) edit() tea.Cmd {
 	if editorArgs() == nil {
-		s.prompt.SetError(errNoEditor)
+		s.form.SetError(errNoEditor)
 		return nil
 	}
-	cur := s.prompt.Value()
+	cur := s.form.Value()
 	if v := s.vals[s.field]; cur == "" && strings.Contains(v, "\n") {
 		cur = v
 	}
@@ -85,7 +85,7 @@ func (s *actionScreen) edited(msg actionEditMsg) tea.Cmd {
 	if !msg.done {
 		args := editorArgs()
 		if args == nil {
-			s.prompt.SetError(errNoEditor)
+			s.form.SetError(errNoEditor)
 			return nil
 		}
 		path, field := msg.path, msg.field
@@ -100,16 +100,16 @@ func (s *actionScreen) edited(msg actionEditMsg) tea.Cmd {
 		})
 	}
 	if msg.err != nil {
-		s.prompt.SetError(msg.err)
+		s.form.SetError(msg.err)
 		return nil
 	}
 	if v := s.spec.Fields[s.field].Validate; v != nil {
 		if err := v(msg.text); err != nil {
-			s.prompt.SetError(err)
+			s.form.SetError(err)
 			return nil
 		}
 	}
-	s.prompt.Close()
+	s.form.Close()
 	s.vals[s.field] = msg.text
 	if !strings.Contains(msg.text, "\n") {
 		// One line: as if typed (answer keeps multi-line text only).

@@ -94,16 +94,13 @@ type resetScreen struct {
 	scope   replay.Scope
 	partial bool
 
-	prompt ui.Prompt
-	asking string
+	form ui.Form // the guards' questions and the planning/writing spinner
 
 	plan  *replay.Plan
 	table *ui.Table
 	conf  replay.Confirmations
 	name  string
 
-	busy    bool
-	spin    ui.Spinner
 	err     error
 	message string // result or refusal, shown under the plan
 	ok      bool
@@ -116,7 +113,7 @@ type resetScreen struct {
 // --data-dir / the default one for remote clusters).
 func NewReset(env *Env, dataDir, group string) ui.Screen {
 	s := &resetScreen{env: env, dir: dataDir, group: group, mode: modeReplay,
-		scope: replay.Scope{AllTopics: true}, prompt: ui.NewPrompt(env.Theme), spin: ui.NewSpinner(env.Theme)}
+		scope: replay.Scope{AllTopics: true}, form: ui.NewForm(env.Theme)}
 	s.table = ui.NewTable(env.Theme, nil)
 	s.table.SetEmpty("no partitions")
 	s.layout()
@@ -135,26 +132,30 @@ func (s *resetScreen) Help() []key.Binding {
 func (s *resetScreen) Init() tea.Cmd { return nil }
 
 // CapturingInput: the prompt owns the keyboard while open.
-func (s *resetScreen) CapturingInput() bool { return s.prompt.Active() }
+func (s *resetScreen) CapturingInput() bool { return s.form.Active() }
 
 // Back steps back through the flow before the screen closes.
 func (s *resetScreen) Back() (bool, tea.Cmd) {
 	if s.step == stepChoose {
 		return false, nil
 	}
-	s.step, s.plan, s.message, s.busy = stepChoose, nil, "", false
+	s.step, s.plan, s.message = stepChoose, nil, ""
+	s.form.Stop()
 	return true, nil
 }
 
 func (s *resetScreen) kind() replay.Kind { return replay.Kinds[s.kindIdx] }
 
 func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
-	if cmd, ok := s.spin.Update(msg, s.busy); ok {
+	if a, cmd, ok := s.form.Update(msg); ok {
+		if a.Event == ui.PromptSubmitted {
+			return s, tea.Batch(cmd, s.answered(a.What, a.Value))
+		}
 		return s, cmd
 	}
 	switch msg := msg.(type) {
 	case resetPlanMsg:
-		s.busy = false
+		s.form.Stop()
 		if msg.err != nil {
 			s.err = msg.err
 			return s, nil
@@ -165,7 +166,7 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		return s, nil
 
 	case resetDoneMsg:
-		s.busy = false
+		s.form.Stop()
 		if msg.err != nil {
 			s.ok, s.message = false, "✗ "+ui.ErrText(msg.err)
 			return s, nil
@@ -186,21 +187,8 @@ func (s *resetScreen) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 		}
 		return s, nil
 
-	case tea.PasteMsg:
-		if s.prompt.Active() {
-			s.prompt.Update(msg)
-		}
-		return s, nil
-
 	case tea.KeyPressMsg:
-		if s.prompt.Active() {
-			ev, cmd := s.prompt.Update(msg)
-			if ev == ui.PromptSubmitted {
-				return s, tea.Batch(cmd, s.answered(s.prompt.Value()))
-			}
-			return s, cmd
-		}
-		if s.busy {
+		if s.form.Busy() {
 			return s, nil
 		}
 		if s.step == stepChoose {
@@ -283,12 +271,7 @@ func (s *resetScreen) keyPlan(msg tea.KeyPressMsg) tea.Cmd {
 		// A forward reset is its own question, before idempotency.
 		if s.plan.SkipWarning() != "" {
 			label := fmt.Sprintf("%s records will never be processed by %s: type skip:", ui.FormatCount(s.plan.Skip), ui.Sanitize(s.group))
-			s.ask(askSkip, label, "skip", "", func(v string) error {
-				if strings.TrimSpace(v) != "skip" {
-					return fmt.Errorf("type skip to accept that these records are never processed (esc: back)")
-				}
-				return nil
-			})
+			s.ask(askSkip, label, "skip", "", ui.MustType("skip", "type skip to accept that these records are never processed (esc: back)"))
 			return nil
 		}
 		s.askIdempotent()
@@ -309,15 +292,13 @@ func (s *resetScreen) askIdempotent() {
 }
 
 func (s *resetScreen) ask(what, label, placeholder, value string, validate func(string) error) {
-	s.asking = what
-	s.prompt.Validate = validate
-	s.prompt.OpenWith(label, placeholder, value)
-	s.prompt.SetWidth(s.w)
+	s.form.Ask(what, label, placeholder, value, validate)
+	s.form.SetWidth(s.w)
 }
 
-// answered acts on a submitted prompt.
-func (s *resetScreen) answered(v string) tea.Cmd {
-	switch s.asking {
+// answered acts on a submitted question.
+func (s *resetScreen) answered(what, v string) tea.Cmd {
+	switch what {
 	case askArg:
 		sc, err := replay.ParseScenario(s.kind(), v, s.env.now())
 		if err != nil {
@@ -344,12 +325,7 @@ func (s *resetScreen) answered(v string) tea.Cmd {
 		s.conf.SinkIdempotent = strings.ToLower(strings.TrimSpace(v))
 		if s.conf.SinkIdempotent == "no" {
 			g := s.group
-			s.ask(askConfirm, "not idempotent: its records are processed again. Type the group name to confirm:", g, "", func(v string) error {
-				if v != g {
-					return fmt.Errorf("does not match the group name")
-				}
-				return nil
-			})
+			s.ask(askConfirm, "not idempotent: its records are processed again. Type the group name to confirm:", g, "", ui.MustMatch(g, "does not match the group name"))
 			return nil
 		}
 		return s.execute()
@@ -373,7 +349,7 @@ func parseScopeText(v string) (replay.Scope, error) {
 }
 
 func (s *resetScreen) buildPlan() tea.Cmd {
-	s.busy, s.err, s.message = true, nil, ""
+	s.err, s.message = nil, ""
 	c, now := s.env.Cluster, s.env.now()
 	req := replay.Request{Kind: replay.PlanReset, Group: s.group, Scope: s.scope, Scenario: s.scen, AllowPartial: s.partial}
 	if s.mode == modeReplay {
@@ -382,25 +358,25 @@ func (s *resetScreen) buildPlan() tea.Cmd {
 	if req.Scenario.Kind == replay.FromFile && req.Scope.AllTopics {
 		req.Scope = replay.Scope{} // the file names the partitions
 	}
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	return s.form.Run(func() tea.Msg {
 		p, err := replay.BuildPlan(context.Background(), c, req, now)
 		return resetPlanMsg{plan: p, err: err}
 	})
 }
 
 func (s *resetScreen) execute() tea.Cmd {
-	s.busy, s.message = true, ""
+	s.message = ""
 	c, p, conf := s.env.Cluster, s.plan, s.conf
 	env := replay.Env{DataDir: s.dir, Now: s.env.Now}
 	if s.mode == modeReplay {
 		cp := *p
 		cp.Target = s.name
-		return tea.Batch(s.spin.Tick, func() tea.Msg {
+		return s.form.Run(func() tea.Msg {
 			r, e, err := replay.StartReplay(context.Background(), c, env, &cp)
 			return resetDoneMsg{entry: e, rp: r, err: err}
 		})
 	}
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
+	return s.form.Run(func() tea.Msg {
 		e, err := replay.ExecuteReset(context.Background(), c, env, p, conf)
 		return resetDoneMsg{entry: e, err: err}
 	})

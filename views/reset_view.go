@@ -61,7 +61,7 @@ func shortFlags(flags []string) string {
 
 func (s *resetScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.prompt.SetWidth(w)
+	s.form.SetWidth(w)
 	s.layout()
 }
 
@@ -145,10 +145,10 @@ func (s *resetScreen) viewChoose() string {
 	}
 	lines = append(lines, "")
 	switch {
-	case s.prompt.Active():
-		lines = append(lines, s.prompt.View())
-	case s.busy:
-		lines = append(lines, s.spin.View()+" planning…")
+	case s.form.Active():
+		lines = append(lines, s.form.View())
+	case s.form.Busy():
+		lines = append(lines, s.form.Spinning("planning…"))
 	case s.err != nil:
 		lines = append(lines, th.Error.Render("✗ "+ui.ErrText(s.err)))
 	default:
@@ -199,10 +199,10 @@ func (s *resetScreen) viewPlan() string {
 		lines = append(lines, st.Render(mark+" "+g.Name)+"  "+ui.Sanitize(g.Message))
 	}
 	switch {
-	case s.prompt.Active():
-		lines = append(lines, s.prompt.View())
-	case s.busy:
-		lines = append(lines, s.spin.View()+" working…")
+	case s.form.Active():
+		lines = append(lines, s.form.View())
+	case s.form.Busy():
+		lines = append(lines, s.form.Spinning("working…"))
 	case s.message != "" && s.ok:
 		lines = append(lines, th.OK.Render(s.message))
 	case s.message != "":
