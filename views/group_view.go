@@ -92,40 +92,13 @@ func (s *groupScreen) partColumns(w int) []ui.Column {
 		pcRate:      {Title: "RATE", Width: 7, Right: true},
 		pcTrend:     {Title: "TREND", Width: trendWidth},
 	}
-	var vis []int
-	switch {
-	case w >= 120:
-		vis = []int{pcStatus, pcTopic, pcPart, pcOwner, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate, pcTrend}
-	case w >= 100:
-		vis = []int{pcStatus, pcTopic, pcPart, pcOwner, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate}
-	case w >= 76:
-		vis = []int{pcStatus, pcTopic, pcPart, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate}
-		for _, c := range []int{pcCommitted, pcLogStart, pcHW} {
-			col := all[c]
-			col.Width = 9
-			all[c] = col
-		}
-		col := all[pcLag]
-		col.Width = 8
-		all[pcLag] = col
-		col = all[pcRate]
-		col.Width = 6
-		all[pcRate] = col
-	default:
-		vis = []int{pcStatus, pcTopic, pcPart, pcCommitted, pcHW, pcLag, pcTimeLag}
-		for _, c := range []int{pcCommitted, pcHW} {
-			col := all[c]
-			col.Width = 9
-			all[c] = col
-		}
-		col := all[pcLag]
-		col.Width = 8
-		all[pcLag] = col
-	}
-	cols := make([]ui.Column, len(vis))
-	for i, c := range vis {
-		cols[i] = all[c]
-	}
+	narrow := map[int]int{pcCommitted: 9, pcLogStart: 9, pcHW: 9, pcLag: 8, pcRate: 6}
+	cols, vis := ui.FitColumns(all, w, []ui.ColumnFit{
+		{From: 120, Show: []int{pcStatus, pcTopic, pcPart, pcOwner, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate, pcTrend}},
+		{From: 100, Show: []int{pcStatus, pcTopic, pcPart, pcOwner, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate}},
+		{From: 76, Show: []int{pcStatus, pcTopic, pcPart, pcCommitted, pcLogStart, pcHW, pcLag, pcTimeLag, pcRate}, Width: narrow},
+		{Show: []int{pcStatus, pcTopic, pcPart, pcCommitted, pcHW, pcLag, pcTimeLag}, Width: narrow},
+	})
 	s.visCols = vis
 	return cols
 }
@@ -377,11 +350,7 @@ func timeLagNote(tl backend.TimeLag) string {
 }
 
 func (s *groupScreen) partCells(p partRow) []string {
-	cells := make([]string, len(s.visCols))
-	for j, c := range s.visCols {
-		cells[j] = partCell(&p, c)
-	}
-	return cells
+	return ui.ShownCells(s.visCols, func(c int) string { return partCell(&p, c) })
 }
 
 func partCell(p *partRow, col int) string {

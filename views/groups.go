@@ -335,11 +335,7 @@ const statusWidth = 8
 const trendWidth = 12
 
 func (s *groupsScreen) cells(g groupView) []string {
-	cells := make([]string, len(s.visCols))
-	for j, c := range s.visCols {
-		cells[j] = groupCell(&g, c, s.mon)
-	}
-	return cells
+	return ui.ShownCells(s.visCols, func(c int) string { return groupCell(&g, c, s.mon) })
 }
 
 func groupCell(g *groupView, col int, mon *lagMonitor) string {
@@ -397,37 +393,12 @@ func (s *groupsScreen) columns(w int) []ui.Column {
 		gcTimeLag:  col(gcTimeLag, ui.Column{Width: 10, Right: true}),
 		gcTrend:    col(gcTrend, ui.Column{Width: trendWidth}),
 	}
-	var vis []int
-	switch {
-	case w >= 110:
-		vis = []int{gcStatus, gcGroup, gcProtocol, gcState, gcMembers, gcTopics, gcLag, gcTimeLag, gcTrend}
-	case w >= 72:
-		vis = []int{gcStatus, gcGroup, gcProtocol, gcState, gcMembers, gcTopics, gcLag, gcTimeLag}
-		c := all[gcState]
-		c.Width = 10
-		all[gcState] = c
-		c = all[gcMembers]
-		c.Title, c.Width = "MBRS", 4
-		all[gcMembers] = c
-		c = all[gcLag]
-		c.Width = 9
-		all[gcLag] = c
-		c = all[gcTimeLag]
-		c.Width = 8
-		all[gcTimeLag] = c
-	default:
-		vis = []int{gcStatus, gcGroup, gcState, gcLag, gcTimeLag}
-		c := all[gcLag]
-		c.Width = 9
-		all[gcLag] = c
-		c = all[gcTimeLag]
-		c.Width = 8
-		all[gcTimeLag] = c
-	}
-	cols := make([]ui.Column, len(vis))
-	for i, c := range vis {
-		cols[i] = all[c]
-	}
+	cols, vis := ui.FitColumns(all, w, []ui.ColumnFit{
+		{From: 110, Show: []int{gcStatus, gcGroup, gcProtocol, gcState, gcMembers, gcTopics, gcLag, gcTimeLag, gcTrend}},
+		{From: 72, Show: []int{gcStatus, gcGroup, gcProtocol, gcState, gcMembers, gcTopics, gcLag, gcTimeLag},
+			Width: map[int]int{gcState: 10, gcMembers: 4, gcLag: 9, gcTimeLag: 8}, Title: map[int]string{gcMembers: "MBRS"}},
+		{Show: []int{gcStatus, gcGroup, gcState, gcLag, gcTimeLag}, Width: map[int]int{gcLag: 9, gcTimeLag: 8}},
+	})
 	s.visCols = vis
 	return cols
 }
