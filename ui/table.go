@@ -350,51 +350,61 @@ func (t *Table) View() string {
 
 func (t *Table) appendHeader(b []byte) []byte {
 	b = append(b, t.hdrPre...)
-	used := 0
-	for j, c := range t.cols {
-		avail := min(t.widths[j], t.w-used-1)
-		if avail <= 0 {
-			break
-		}
-		b = append(b, ' ')
-		title := c.Title
-		if j == t.sortCol {
-			mark := " ▲"
-			if t.sortDesc {
-				mark = " ▼"
-			}
-			// Keep the indicator visible when the title is cut.
-			title = ansi.Truncate(title, max(0, avail-2), "…") + mark
-		}
-		b = appendCell(b, title, avail, c.Right)
-		used += 1 + avail
-	}
-	b = appendSpaces(b, t.w-used)
+	b = t.appendLine(b, true, nil)
 	return append(b, t.hdrPost...)
 }
 
-func (t *Table) appendRow(b []byte, cells []string) []byte {
+func (t *Table) appendRow(b []byte, cells []string) []byte { return t.appendLine(b, false, cells) }
+
+// appendLine lays one line out across the columns, each cell fitted to
+// its width after a space: the titles (header) or a row's cells.
+func (t *Table) appendLine(b []byte, header bool, cells []string) []byte {
 	used := 0
 	for j, c := range t.cols {
 		avail := min(t.widths[j], t.w-used-1)
 		if avail <= 0 {
 			break
 		}
-		b = append(b, ' ')
 		var cell string
-		if j < len(cells) {
-			cell = cells[j]
-			if !clean(cell, false) {
-				cell = Sanitize(cell)
-			}
+		if header {
+			cell = t.title(j, c, avail)
+		} else {
+			cell = rowCell(cells, j, c, avail)
 		}
-		if c.Middle {
-			cell = truncateMiddle(cell, avail)
-		}
+		b = append(b, ' ')
 		b = appendCell(b, cell, avail, c.Right)
 		used += 1 + avail
 	}
 	return appendSpaces(b, t.w-used)
+}
+
+// title is column j's header: its title, with the sort indicator kept
+// visible when the title is cut.
+func (t *Table) title(j int, c Column, avail int) string {
+	if j != t.sortCol {
+		return c.Title
+	}
+	mark := " ▲"
+	if t.sortDesc {
+		mark = " ▼"
+	}
+	return ansi.Truncate(c.Title, max(0, avail-2), "…") + mark
+}
+
+// rowCell is a row's cell j, sanitised (record data never reaches the
+// terminal raw), cut in the middle for Middle columns.
+func rowCell(cells []string, j int, c Column, avail int) string {
+	var cell string
+	if j < len(cells) {
+		cell = cells[j]
+		if !clean(cell, false) {
+			cell = Sanitize(cell)
+		}
+	}
+	if c.Middle {
+		cell = truncateMiddle(cell, avail)
+	}
+	return cell
 }
 
 // appendCell appends s fitted to exactly width cells: truncated with "…" or

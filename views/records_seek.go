@@ -220,7 +220,7 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 		s.last = m.prev
 		return tea.Batch(clearErr, ui.Toast("no record at or after "+fmtTimeIn(m.at, s.env.clock().Location())+" "+zoneName(s.env.clock())))
 	}
-	if s.win == nil || !sameIDs(s.ids, m.ids) || len(s.win.parts) != len(m.ids) {
+	if s.win == nil || !slices.Equal(s.ids, m.ids) || len(s.win.parts) != len(m.ids) {
 		s.win = newWindow(m.ids)
 	}
 	s.ids = m.ids
@@ -279,18 +279,6 @@ func (s *recordsScreen) applySeek(m recSeekMsg) tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
-}
-
-func sameIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *recordsScreen) validateStart(v string) error {

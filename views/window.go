@@ -126,47 +126,59 @@ func (w *window) reset(wm map[int32][2]int64, start map[int32]int64) {
 	}
 }
 
+// side is the partition's state in one direction: forward (fwd) its
+// buffer past the window, whether that reaches the high watermark, and
+// the frontier next; backward the buffer before the window, whether it
+// reaches the log start, and prev.
+func (p *partState) side(fwd bool) (buf []winRec, atEdge bool, frontier int64) {
+	if fwd {
+		return p.fwd, p.atEnd, p.next
+	}
+	return p.bwd, p.atStart, p.prev
+}
+
 // needFwd lists partitions whose next record is unknown: nothing buffered
 // and not known to be at the end. Until they are fetched the merge cannot
-// tell which record comes next.
-func (w *window) needFwd() map[int32]int64 {
+// tell which record comes next. needBwd is the same backwards.
+func (w *window) needFwd() map[int32]int64 { return w.need(true) }
+func (w *window) needBwd() map[int32]int64 { return w.need(false) }
+
+func (w *window) need(fwd bool) map[int32]int64 {
 	var out map[int32]int64
 	for i := range w.parts {
 		p := &w.parts[i]
-		if len(p.fwd) == 0 && !p.atEnd {
+		if buf, atEdge, frontier := p.side(fwd); len(buf) == 0 && !atEdge {
 			if out == nil {
 				out = map[int32]int64{}
 			}
-			out[p.id] = p.next
+			out[p.id] = frontier
 		}
 	}
 	return out
 }
 
-func (w *window) needBwd() map[int32]int64 {
-	var out map[int32]int64
-	for i := range w.parts {
-		p := &w.parts[i]
-		if len(p.bwd) == 0 && !p.atStart {
-			if out == nil {
-				out = map[int32]int64{}
-			}
-			out[p.id] = p.prev
-		}
+// fetched is the partition a fetch result for id is for, when it may
+// still be added: the fetch started at that direction's frontier (at) and
+// nothing is buffered that way since. A stale result gets nil, so it can
+// never leave a gap or a duplicate.
+func (w *window) fetched(id int32, at int64, fwd bool) *partState {
+	i, ok := w.index[id]
+	if !ok {
+		return nil
 	}
-	return out
+	p := &w.parts[i]
+	if buf, _, frontier := p.side(fwd); at != frontier || len(buf) != 0 {
+		return nil
+	}
+	return p
 }
 
 // addFwd stores a forward fetch for partition id that started at offset
 // from. It is dropped when the frontier moved meanwhile (a trim or a newer
 // fetch), so a stale result can never leave a gap or a duplicate.
 func (w *window) addFwd(id int32, from int64, recs []backend.Record, asked int) bool {
-	i, ok := w.index[id]
-	if !ok {
-		return false
-	}
-	p := &w.parts[i]
-	if from != p.next || len(p.fwd) != 0 {
+	p := w.fetched(id, from, true)
+	if p == nil {
 		return false
 	}
 	for _, r := range recs {
@@ -186,12 +198,8 @@ func (w *window) addFwd(id int32, from int64, recs []backend.Record, asked int) 
 }
 
 func (w *window) addBwd(id int32, before int64, recs []backend.Record, asked int) bool {
-	i, ok := w.index[id]
-	if !ok {
-		return false
-	}
-	p := &w.parts[i]
-	if before != p.prev || len(p.bwd) != 0 {
+	p := w.fetched(id, before, false)
+	if p == nil {
 		return false
 	}
 	for _, r := range recs {
@@ -347,18 +355,12 @@ func (w *window) trimBack(n int) {
 
 // atHead: nothing more to show before the window; atTail: nothing after it
 // (as of the last fetch).
-func (w *window) atHead() bool {
-	for i := range w.parts {
-		if len(w.parts[i].bwd) > 0 || !w.parts[i].atStart {
-			return false
-		}
-	}
-	return true
-}
+func (w *window) atHead() bool { return w.atEdge(false) }
+func (w *window) atTail() bool { return w.atEdge(true) }
 
-func (w *window) atTail() bool {
+func (w *window) atEdge(fwd bool) bool {
 	for i := range w.parts {
-		if len(w.parts[i].fwd) > 0 || !w.parts[i].atEnd {
+		if buf, atEdge, _ := w.parts[i].side(fwd); len(buf) > 0 || !atEdge {
 			return false
 		}
 	}
