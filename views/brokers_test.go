@@ -7,11 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/rewind-log/rewind/backend"
-	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 )
 
@@ -20,26 +15,10 @@ import (
 // created, and the selected broker's log dirs with their sizes.
 func TestBrokersScreen(t *testing.T) {
 	goroutinesSettle(t)
-	kc, err := kfake.NewCluster(kfake.NumBrokers(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	c, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kc.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	th, _ := themes.Get("dark")
-	env := &Env{Cluster: c, Theme: th}
+	env, cl, _ := testEnvN(t, "dark", 3)
 	createTopic(t, cl, "orders", 6, nil)
 	seq(t, cl, "orders", 0, 50, time.Now(), time.Millisecond)
-	info, err := c.DescribeBrokers(context.Background())
+	info, err := env.Cluster.DescribeBrokers(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +45,7 @@ func TestBrokersScreen(t *testing.T) {
 	h.waitText(t, "broker "+strconv.Itoa(int(first.ID))+" · "+first.Addr+" · log dirs")
 	// filtering by the last broker's address leaves one row, selected
 	h.keys("/")
-	h.typeText(last.Addr)
-	h.keys("enter")
-	s = h.waitText(t, "1 broker ", "broker "+strconv.Itoa(int(last.ID))+" · "+last.Addr+" · log dirs")
+	s = h.answer(t, last.Addr, "1 broker ", "broker "+strconv.Itoa(int(last.ID))+" · "+last.Addr+" · log dirs")
 	if strings.Contains(s, first.Addr+" ") {
 		t.Fatalf("filter kept %s:\n%s", first.Addr, s)
 	}

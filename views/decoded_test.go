@@ -45,6 +45,24 @@ func decodeEnv(t *testing.T) (*Env, *kgo.Client, *registry.Server, []*decode.Enc
 	return env, cl, reg, encs
 }
 
+// encode is json in enc's wire format (schema id, Avro body).
+func encode(t *testing.T, enc *decode.Encoder, json string) []byte {
+	t.Helper()
+	v, err := enc.Encode(nil, []byte(json))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// oneShipment creates topic shipments with one record, shp-1, in v1's
+// wire format.
+func oneShipment(t *testing.T, cl *kgo.Client, v1 *decode.Encoder) {
+	t.Helper()
+	createTopic(t, cl, "shipments", 1, nil)
+	produce(t, cl, &kgo.Record{Topic: "shipments", Key: []byte("shp-1"), Value: encode(t, v1, shipV1JSON), Timestamp: time.Now()})
+}
+
 const shipV1JSON = `{"shipment_id":"shp-1","order_id":"ord-1","carrier":"DHL","status":"IN_TRANSIT","weight_grams":1200,` +
 	`"declared_value":49.90,"destination":{"city":"Lyon","country":"FR","postal_code":"69001"},"updated_at":"2026-01-01T10:00:00.000Z"}`
 
@@ -58,14 +76,8 @@ const shipV2JSON = `{"shipment_id":"shp-2","order_id":"ord-2","carrier":"UPS","s
 func TestRecordsDecodeAvroAndReasons(t *testing.T) {
 	env, cl, reg, encs := decodeEnv(t)
 	createTopic(t, cl, "shipments", 1, nil)
-	v1, err := encs[0].Encode(nil, []byte(shipV1JSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2, err := encs[1].Encode(nil, []byte(shipV2JSON))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1 := encode(t, encs[0], shipV1JSON)
+	v2 := encode(t, encs[1], shipV2JSON)
 	unknown := append(decode.AppendHeader(nil, 99, nil), v1[5:]...)
 	ts := time.Now().Add(-time.Minute)
 	produce(t, cl,
@@ -125,12 +137,7 @@ func TestRecordsDecodeAvroAndReasons(t *testing.T) {
 // With the registry down, records still show, raw, with the reason.
 func TestRecordsRegistryDown(t *testing.T) {
 	env, cl, reg, encs := decodeEnv(t)
-	createTopic(t, cl, "shipments", 1, nil)
-	v1, err := encs[0].Encode(nil, []byte(shipV1JSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	produce(t, cl, &kgo.Record{Topic: "shipments", Key: []byte("shp-1"), Value: v1, Timestamp: time.Now()})
+	oneShipment(t, cl, encs[0])
 	if err := reg.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -146,12 +153,7 @@ func TestRecordsRegistryDown(t *testing.T) {
 // On a narrow terminal the detail's section title stays one line.
 func TestRecordDetailNarrowTitle(t *testing.T) {
 	env, cl, _, encs := decodeEnv(t)
-	createTopic(t, cl, "shipments", 1, nil)
-	v1, err := encs[0].Encode(nil, []byte(shipV1JSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	produce(t, cl, &kgo.Record{Topic: "shipments", Key: []byte("shp-1"), Value: v1, Timestamp: time.Now()})
+	oneShipment(t, cl, encs[0])
 	h := startApp(t, env, NewRecords(env, "shipments", 0), 60, 30)
 	h.waitText(t, "shp-1")
 	h.keys("enter")
@@ -173,10 +175,7 @@ func TestRecordsRegistryDownWarnsOnce(t *testing.T) {
 	createTopic(t, cl, "shipments", 1, nil)
 	var recs []*kgo.Record
 	for i, enc := range []*decode.Encoder{encs[0], encs[1], encs[0], encs[1]} {
-		v, err := enc.Encode(nil, []byte([]string{shipV1JSON, shipV2JSON}[i%2]))
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := encode(t, enc, []string{shipV1JSON, shipV2JSON}[i%2])
 		recs = append(recs, &kgo.Record{Topic: "shipments", Key: []byte(fmt.Sprintf("shp-%d", i)), Value: v, Timestamp: time.Now()})
 	}
 	produce(t, cl, recs...)

@@ -92,19 +92,26 @@ func TestGroupScreenLive(t *testing.T) {
 	h.keys("esc")   // clear it
 	h.waitText(t, "PARTITIONS 3")
 
-	// Pause stops the refresh: new records do not show until resumed.
+	// Pause stops the refresh: new records do not show until resumed. The
+	// witness is the same screen unpaused: once it has shown the new
+	// records and refreshed past them again, the paused one would have.
 	h.keys("p")
 	h.waitText(t, "paused")
+	// Its own Env: the lag history is per Env and owned by one event
+	// loop, as in rewind; the witness runs a second one.
+	wenv := *env
+	witness := startApp(t, &wenv, NewGroup(&wenv, "g-live", WithRefresh(150*time.Millisecond)), 80, 24)
+	witness.waitFor(t, "witness: orders/2 lag 10", partLagIs(2, "10"))
 	seq(t, cl, "orders", 2, 5, time.Now(), time.Millisecond)
-	time.Sleep(500 * time.Millisecond)
-	if f := partFields(h.text(), "orders", 2); len(f) > 6 && f[6] != "10" {
-		t.Fatalf("paused screen refreshed: %v", f)
+	witness.waitFor(t, "witness: orders/2 lag 15", partLagIs(2, "15"))
+	seq(t, cl, "orders", 2, 1, time.Now(), time.Millisecond)
+	witness.waitFor(t, "witness: orders/2 lag 16", partLagIs(2, "16"))
+	witness.quit(t)
+	if f := partFields(h.text(), "orders", 2); len(f) <= 6 || f[6] != "10" {
+		t.Fatalf("paused screen refreshed (or lost its row): %v", f)
 	}
 	h.keys("p")
-	h.waitFor(t, "resumed: orders/2 lag 15", func(s string) bool {
-		f := partFields(s, "orders", 2)
-		return len(f) > 6 && f[6] == "15"
-	})
+	h.waitFor(t, "resumed: orders/2 lag 16", partLagIs(2, "16"))
 
 	// Resize: the layout reflows to a tall, wide terminal with the chart,
 	// owner and trend columns.
@@ -130,6 +137,14 @@ func TestGroupScreenLive(t *testing.T) {
 var chartAxis = regexp.MustCompile(`(?m)^\s*\d+ ?[│└]`)
 
 // partFields is partLine without failing.
+// partLagIs holds when the orders/p row of the group screen shows lag.
+func partLagIs(p int, lag string) func(string) bool {
+	return func(s string) bool {
+		f := partFields(s, "orders", p)
+		return len(f) > 6 && f[6] == lag
+	}
+}
+
 func partFields(screen, topic string, p int) []string {
 	re := regexp.MustCompile(`^\s*[A-Z]+\s+` + regexp.QuoteMeta(topic) + `\s+` + strconv.Itoa(p) + `\s`)
 	for _, l := range strings.Split(screen, "\n") {

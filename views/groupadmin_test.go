@@ -21,8 +21,7 @@ import (
 // audited with the offsets it removed.
 func TestGroupAdminFlows(t *testing.T) {
 	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	createTopic(t, cl, "orders", 2, nil)
 	createTopic(t, cl, "payments", 1, nil)
 	seq(t, cl, "orders", 0, 20, time.Now(), time.Millisecond)
@@ -37,9 +36,7 @@ func TestGroupAdminFlows(t *testing.T) {
 
 	// A group with a member is refused at the preview: no confirmation.
 	h.keys("/")
-	h.typeText("g-live")
-	h.keys("enter")
-	h.waitText(t, "1 group of")
+	h.answer(t, "g-live", "1 group of")
 	h.keys("D")
 	s := h.waitText(t, "Delete consumer group g-live", `✗ refused: group "g-live" is active`, "stop its consumers first")
 	if strings.Contains(s, "to confirm") {
@@ -57,12 +54,8 @@ func TestGroupAdminFlows(t *testing.T) {
 	h.keys("O")
 	h.waitText(t, "Delete the committed offsets of group g-idle on one topic", "topic:")
 	backspace(h, 20)
-	h.typeText("payments")
-	h.keys("enter")
-	h.waitText(t, "payments: committed on 1 partition: p0@7", "type g-idle to confirm")
-	h.typeText("g-idle")
-	h.keys("enter")
-	h.waitText(t, "✓ written: deleted the offsets of group g-idle on payments")
+	h.answer(t, "payments", "payments: committed on 1 partition: p0@7", "type g-idle to confirm")
+	h.answer(t, "g-idle", "✓ written: deleted the offsets of group g-idle on payments")
 	offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-idle")
 	if err != nil || len(offs["payments"]) != 0 || offs["orders"][0] != 5 {
 		t.Fatalf("offsets after delete-offsets: %v %v", offs, err)
@@ -73,12 +66,8 @@ func TestGroupAdminFlows(t *testing.T) {
 	// Delete the (empty) group itself.
 	h.keys("D")
 	h.waitText(t, "group g-idle: state Empty, 0 members", "orders: committed on 2 partitions: p0@5 p1@0", "type g-idle to confirm")
-	h.typeText("g-idl")
-	h.keys("enter")
-	h.waitText(t, `does not match "g-idle"`)
-	h.typeText("e")
-	h.keys("enter")
-	h.waitText(t, "✓ written: deleted group g-idle", "audited in audit.jsonl")
+	h.answer(t, "g-idl", `does not match "g-idle"`)
+	h.answer(t, "e", "✓ written: deleted group g-idle", "audited in audit.jsonl")
 	if offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-idle"); err != nil || len(offs) != 0 {
 		t.Fatalf("g-idle still has offsets: %v %v", offs, err)
 	}
@@ -100,8 +89,7 @@ func TestGroupAdminFlows(t *testing.T) {
 // the typed confirmation, each partition before → after; n/p step.
 func TestAuditEntryDetail(t *testing.T) {
 	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	createTopic(t, cl, "orders", 2, nil)
 	seq(t, cl, "orders", 0, 20, time.Now(), time.Millisecond)
 	commitAt(t, kadm.NewClient(cl), "g-old", "orders", map[int32]int64{0: 12, 1: 0})
@@ -173,12 +161,8 @@ func TestGroupOffsetsDeleteWithMembers(t *testing.T) {
 	h.keys("e")
 	h.waitText(t, "topic:")
 	backspace(h, 20)
-	h.typeText("orders")
-	h.keys("enter")
-	h.waitText(t, "g-live has 1 member (none consuming orders)", "type g-live to confirm")
-	h.typeText("g-live")
-	h.keys("enter")
-	h.waitText(t, "✓ written: deleted the offsets of group g-live on orders")
+	h.answer(t, "orders", "g-live has 1 member (none consuming orders)", "type g-live to confirm")
+	h.answer(t, "g-live", "✓ written: deleted the offsets of group g-live on orders")
 	offs, err := env.Cluster.CommittedOffsets(context.Background(), "g-live")
 	if err != nil || len(offs["orders"]) != 0 {
 		t.Fatalf("offsets after delete-offsets: %v %v", offs, err)

@@ -40,11 +40,7 @@ func lagWorld(t *testing.T) (*Env, *kgo.Client) {
 	adm := kadm.NewClient(cl)
 	commitAt(t, adm, "g-empty", "orders", map[int32]int64{0: 35})
 	commitAt(t, adm, "g-lost", "payments", map[int32]int64{0: 10})
-	del := kadm.Offsets{}
-	del.Add(kadm.Offset{Topic: "payments", Partition: 0, At: 60})
-	if resp, err := adm.DeleteRecords(context.Background(), del); err != nil || resp.Error() != nil {
-		t.Fatalf("delete records: %v %v", err, resp.Error())
-	}
+	deleteRecords(t, adm, "payments", 0, 60)
 	joinAndCommit(t, env, "g-live", "orders", 3, 30)
 	return env, cl
 }

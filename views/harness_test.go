@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rewind-log/rewind/backend"
+	"github.com/rewind-log/rewind/internal/testkit"
 	"github.com/rewind-log/rewind/themes"
 	"github.com/rewind-log/rewind/ui"
 	"github.com/rewind-log/rewind/ui/uitest"
@@ -34,43 +35,74 @@ func testEnv(t testing.TB, theme string) (*Env, *kgo.Client) {
 	return env, cl
 }
 
+// dataEnv is testEnv (dark theme) with a data dir of its own: the audit
+// trail, replay and projection metadata of the screens that write.
+func dataEnv(t testing.TB) (*Env, *kgo.Client) {
+	t.Helper()
+	env, cl := testEnv(t, "dark")
+	env.DataDir = t.TempDir()
+	return env, cl
+}
+
 // testEnvK is testEnv that also returns the broker, for tests that stop it.
 func testEnvK(t testing.TB, theme string) (*Env, *kgo.Client, *kfake.Cluster) {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
+	return testEnvN(t, theme, 1)
+}
+
+// testEnvN is testEnvK on a cluster of n brokers.
+func testEnvN(t testing.TB, theme string, n int) (*Env, *kgo.Client, *kfake.Cluster) {
+	t.Helper()
+	kc, err := kfake.NewCluster(kfake.NumBrokers(n))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(kc.Close)
-	c, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(kc.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<20), kgo.MaxBufferedRecords(1<<20))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
-	th, err := themes.Get(theme)
+	return &Env{Cluster: connectTest(t, backend.Options{Brokers: kc.ListenAddrs()}), Theme: testTheme(t, theme)}, cl, kc
+}
+
+// connectTest connects the backend as a screen's Env.Cluster (5s timeout
+// unless opts sets one), closed when the test ends.
+func connectTest(t testing.TB, opts backend.Options) *backend.Cluster {
+	t.Helper()
+	if opts.Timeout == 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	c, err := backend.Connect(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Cluster: c, Theme: th}, cl, kc
+	t.Cleanup(c.Close)
+	return c
+}
+
+// kitEnv is an Env on a broker of the test kit (faults on cue).
+func kitEnv(t testing.TB, b *testkit.Broker, theme string) *Env {
+	t.Helper()
+	return &Env{Cluster: connectTest(t, backend.Options{Brokers: b.Addrs()}), Theme: testTheme(t, theme)}
+}
+
+func testTheme(t testing.TB, name string) themes.Theme {
+	t.Helper()
+	th, err := themes.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
 }
 
 // readOnlyContext connects to kc the way a context with read_only: true
 // does (the reason names the context).
 func readOnlyContext(t testing.TB, kc *kfake.Cluster) *backend.Cluster {
 	t.Helper()
-	ro, err := backend.Connect(context.Background(), backend.Options{Brokers: kc.ListenAddrs(), Timeout: 5 * time.Second,
-		ReadOnly: true, ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ro.Close)
-	return ro
+	return connectTest(t, backend.Options{Brokers: kc.ListenAddrs(), ReadOnly: true,
+		ReadOnlyReason: `context "prod" is read-only (read_only: true in config.yaml)`})
 }
 
 func createTopic(t testing.TB, cl *kgo.Client, name string, parts int32, cfg map[string]*string) {
@@ -85,6 +117,17 @@ func produce(t testing.TB, cl *kgo.Client, recs ...*kgo.Record) {
 	t.Helper()
 	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// deleteRecords moves the log start of topic/p up to offset at, as
+// retention would.
+func deleteRecords(t testing.TB, adm *kadm.Client, topic string, p int32, at int64) {
+	t.Helper()
+	del := kadm.Offsets{}
+	del.Add(kadm.Offset{Topic: topic, Partition: p, At: at})
+	if resp, err := adm.DeleteRecords(context.Background(), del); err != nil || resp.Error() != nil {
+		t.Fatalf("delete records: %v %v", err, resp.Error())
 	}
 }
 

@@ -26,11 +26,7 @@ func TestLagScreensFromHistory(t *testing.T) {
 	b.Traffic("events", 3, 100*time.Millisecond)       // 30/s
 	b.Consumer("fast", "events", 0)                    // keeps up
 	b.Consumer("slow", "events", 133*time.Millisecond) // 7.5/s
-	c, err := backend.Connect(context.Background(), backend.Options{Brokers: b.Addrs(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := connectTest(t, backend.Options{Brokers: b.Addrs()})
 	dir := t.TempDir()
 	// rewind's own groups: a replay and two runs of one projection.
 	b.Commit("slow.replay.20260901-120000", "events", map[int32]int64{0: 1})

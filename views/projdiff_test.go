@@ -48,8 +48,7 @@ func tableChecksum(t *testing.T, dataDir, id string) string {
 }
 
 func TestProjectionDiffScreen(t *testing.T) {
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	createTopic(t, cl, "orders", 2, nil)
 	orders := []struct {
 		cust, status string
@@ -126,8 +125,7 @@ func TestProjectionDiffScreen(t *testing.T) {
 // TestProjectionDiffPaging walks a comparison bigger than the screen's
 // window: the cursor reaches the last key, and the window stays bounded.
 func TestProjectionDiffPaging(t *testing.T) {
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	createTopic(t, cl, "ev", 1, nil)
 	var recs []*kgo.Record
 	for i := range 3000 {

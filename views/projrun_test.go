@@ -18,8 +18,7 @@ import (
 // run is resumed from its checkpoint.
 func TestProjectionStartAndResumeInTUI(t *testing.T) {
 	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	env.Runs = NewRuns()
 	t.Cleanup(env.Runs.Close)
 	createTopic(t, cl, "orders", 1, nil)
@@ -37,21 +36,11 @@ func TestProjectionStartAndResumeInTUI(t *testing.T) {
 	h.keys("n")
 	h.waitText(t, "Start a projection run", "spec:")
 	backspace(h, 40)
-	h.typeText(specs)
-	h.keys("enter")
-	h.waitText(t, "a directory: type one of rev.yaml")
-	h.typeText("/rev.yaml")
-	h.keys("enter")
-	h.waitText(t, "from:")
-	h.typeText("2")
-	h.keys("enter")
-	h.waitText(t, "run id:")
-	h.typeText("rev-tui")
-	h.keys("enter")
-	h.waitText(t, "run rev-tui of rev (sum) on orders: 1 partition, 28 records to read, from 2", "type yes")
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ started run rev-tui in the background")
+	h.answer(t, specs, "a directory: type one of rev.yaml")
+	h.answer(t, "/rev.yaml", "from:")
+	h.answer(t, "2", "run id:")
+	h.answer(t, "rev-tui", "run rev-tui of rev (sum) on orders: 1 partition, 28 records to read, from 2", "type yes")
+	h.answer(t, "yes", "✓ started run rev-tui in the background")
 	h.keys("esc")
 	h.waitLine(t, "rev-tui", "rev", "sum", "done")
 	m, err := project.LoadMeta(env.DataDir, "rev-tui")
@@ -84,9 +73,7 @@ func TestProjectionStartAndResumeInTUI(t *testing.T) {
 	h.keys("down") // runs are listed oldest first
 	h.keys("c")
 	h.waitText(t, "Resume projection run rev-live", "run rev-live of rev: stopped, 30 of 30 checkpointed", "type yes")
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ resumed run rev-live in the background")
+	h.answer(t, "yes", "✓ resumed run rev-live in the background")
 	var last string
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -1,16 +1,12 @@
 package views
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/testkit"
-	"github.com/rewind-log/rewind/themes"
 )
 
 // TestRecordsIsolationToggle: i flips the records view between
@@ -19,16 +15,7 @@ import (
 // the tail.
 func TestRecordsIsolationToggle(t *testing.T) {
 	b := testkit.NewBroker(t)
-	c, err := backend.Connect(context.Background(), backend.Options{Brokers: b.Addrs(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	th, err := themes.Get("dark")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &Env{Cluster: c, Theme: th}
+	env := kitEnv(t, b, "dark")
 	b.CreateTopic("tx", 1, nil)
 	rec := func(k string) *kgo.Record { return &kgo.Record{Topic: "tx", Key: []byte(k), Value: []byte("val-" + k)} }
 	b.CommittedTxn("t1", rec("com-0"), rec("com-1"))

@@ -11,6 +11,8 @@ import (
 	"github.com/rewind-log/rewind/replay"
 )
 
+// startTestReplay starts replay group name of group beside it, from the
+// earliest offsets of orders, as the CLI's replay start would.
 func startTestReplay(t *testing.T, env *Env, dir, group, name string) *replay.Replay {
 	t.Helper()
 	ctx := context.Background()
@@ -41,9 +43,7 @@ func startTestReplay(t *testing.T, env *Env, dir, group, name string) *replay.Re
 // replay group is deleted; the state line says written; all audited.
 func TestReplayCutoverCopyInTUI(t *testing.T) {
 	goroutinesSettle(t)
-	old := replayPollEvery
-	replayPollEvery = 100 * time.Millisecond
-	t.Cleanup(func() { replayPollEvery = old })
+	fastReplayPoll(t)
 	env, cl, dir := resetWorld(t)
 	env.DataDir = dir
 	startTestReplay(t, env, dir, "g", "g.replay.t")
@@ -52,12 +52,8 @@ func TestReplayCutoverCopyInTUI(t *testing.T) {
 	h.waitText(t, "Replay g.replay.t of group g", "waiting: no consumer")
 	h.keys("C")
 	h.waitText(t, "Cut over replay g.replay.t", "copy or keep:")
-	h.typeText("copy")
-	h.keys("enter")
-	h.waitText(t, "is the live group's sink idempotent?")
-	h.typeText("no")
-	h.keys("enter")
-	h.waitText(t, `✗ refused: replay "g.replay.t" has not caught up with live group "g"`)
+	h.answer(t, "copy", "is the live group's sink idempotent?")
+	h.answer(t, "no", `✗ refused: replay "g.replay.t" has not caught up with live group "g"`)
 	h.keys("esc")
 
 	// The replay's consumer read the whole window and left.
@@ -71,18 +67,10 @@ func TestReplayCutoverCopyInTUI(t *testing.T) {
 	h.keys("enter")
 	h.waitText(t, "copy the offsets of g.replay.t onto live group g on 2 partitions, then delete replay group g.replay.t",
 		"processed again by g", "type g to confirm")
-	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 20, 1: 20}}) {
-		t.Fatalf("live group changed before the confirmation: %v", got)
-	}
-	h.typeText("g")
-	h.keys("enter")
-	h.waitText(t, "✓ written: copied the offsets of g.replay.t onto live group g; deleted replay group g.replay.t")
-	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 30, 1: 30}}) {
-		t.Fatalf("live group after cut-over: %v", got)
-	}
-	if got := committedOf(t, env, "g.replay.t"); len(got) != 0 {
-		t.Fatalf("replay group still has offsets: %v", got)
-	}
+	wantCommitted(t, env, "g", replay.Offsets{"orders": {0: 20, 1: 20}}, "live group changed before the confirmation")
+	h.answer(t, "g", "✓ written: copied the offsets of g.replay.t onto live group g; deleted replay group g.replay.t")
+	wantCommitted(t, env, "g", replay.Offsets{"orders": {0: 30, 1: 30}}, "live group after cut-over")
+	wantCommitted(t, env, "g.replay.t", nil, "replay group still has offsets")
 	es, _ := replay.ReadAudit(dir)
 	kinds := []string{}
 	for _, e := range es {
@@ -110,18 +98,10 @@ func TestReplayCutoverKeepAndDelete(t *testing.T) {
 	commitAt(t, kadm.NewClient(cl), "g.replay.keep", "orders", map[int32]int64{0: 30, 1: 30})
 
 	h := startApp(t, env, NewReplayCutover(env, dir, "g.replay.keep"), 140, 32)
-	h.typeText("keep")
-	h.keys("enter") // no idempotency question for keep
-	h.waitText(t, "keep g.replay.keep as the group in use; delete live group g", "group.id=g.replay.keep", "type g to confirm")
-	h.typeText("g")
-	h.keys("enter")
-	h.waitText(t, "✓ written: kept g.replay.keep as the group in use; deleted the old live group g")
-	if got := committedOf(t, env, "g"); len(got) != 0 {
-		t.Fatalf("live group still has offsets: %v", got)
-	}
-	if got := committedOf(t, env, "g.replay.keep"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 30, 1: 30}}) {
-		t.Fatalf("kept group: %v", got)
-	}
+	h.answer(t, "keep", "keep g.replay.keep as the group in use; delete live group g", "group.id=g.replay.keep", "type g to confirm") // no idempotency question for keep
+	h.answer(t, "g", "✓ written: kept g.replay.keep as the group in use; deleted the old live group g")
+	wantCommitted(t, env, "g", nil, "live group still has offsets")
+	wantCommitted(t, env, "g.replay.keep", replay.Offsets{"orders": {0: 30, 1: 30}}, "kept group")
 	h.quit(t)
 
 	// A promoted replay cannot be deleted as a replay.
@@ -133,14 +113,8 @@ func TestReplayCutoverKeepAndDelete(t *testing.T) {
 	startTestReplay(t, env, dir, "g2", "g2.replay")
 	e := startApp(t, env, NewReplayDelete(env, dir, "g2.replay"), 140, 32)
 	e.waitText(t, "replay group g2.replay (running, beside live group g2)", "the replay's progress is lost", "type g2.replay to confirm")
-	e.typeText("g2.replay")
-	e.keys("enter")
-	e.waitText(t, "✓ written: deleted replay group g2.replay")
-	if got := committedOf(t, env, "g2.replay"); len(got) != 0 {
-		t.Fatalf("replay group still has offsets: %v", got)
-	}
-	if got := committedOf(t, env, "g2"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 10, 1: 10}}) {
-		t.Fatalf("live group g2 touched: %v", got)
-	}
+	e.answer(t, "g2.replay", "✓ written: deleted replay group g2.replay")
+	wantCommitted(t, env, "g2.replay", nil, "replay group still has offsets")
+	wantCommitted(t, env, "g2", replay.Offsets{"orders": {0: 10, 1: 10}}, "live group g2 touched")
 	e.quit(t)
 }

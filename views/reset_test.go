@@ -26,12 +26,39 @@ func resetWorld(t *testing.T) (*Env, *kgo.Client, string) {
 	}
 	adm := kadm.NewClient(cl)
 	commitAt(t, adm, "g", "orders", map[int32]int64{0: 20, 1: 20})
-	del := kadm.Offsets{}
-	del.Add(kadm.Offset{Topic: "orders", Partition: 1, At: 10})
-	if resp, err := adm.DeleteRecords(context.Background(), del); err != nil || resp.Error() != nil {
-		t.Fatalf("delete records: %v %v", err, resp.Error())
-	}
+	deleteRecords(t, adm, "orders", 1, 10)
 	return env, cl, t.TempDir()
+}
+
+// startResetMode opens the reprocess flow of group g switched to
+// resetting the live group (m).
+func startResetMode(t *testing.T, env *Env, dir string, w int) *harness {
+	t.Helper()
+	h := startApp(t, env, NewReset(env, dir, "g"), w, 32)
+	h.waitText(t, "Reprocess group g")
+	h.keys("m")
+	h.waitText(t, "reset the live group's offsets")
+	return h
+}
+
+// fastReplayPoll makes replay status screens poll every 100ms for the test.
+func fastReplayPoll(t *testing.T) {
+	old := replayPollEvery
+	replayPollEvery = 100 * time.Millisecond
+	t.Cleanup(func() { replayPollEvery = old })
+}
+
+// wantCommitted fails unless group's committed offsets are want (none
+// at all for an empty want); what says whose offsets they are.
+func wantCommitted(t *testing.T, env *Env, group string, want replay.Offsets, what string) {
+	t.Helper()
+	got := committedOf(t, env, group)
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: offsets of %s are %v, want %v", what, group, got, want)
+	}
 }
 
 func committedOf(t *testing.T, env *Env, group string) replay.Offsets {
@@ -48,9 +75,7 @@ func committedOf(t *testing.T, env *Env, group string) replay.Offsets {
 // up. The live group is not touched.
 func TestResetScreenReplayFlow(t *testing.T) {
 	goroutinesSettle(t)
-	old := replayPollEvery
-	replayPollEvery = 100 * time.Millisecond
-	t.Cleanup(func() { replayPollEvery = old })
+	fastReplayPoll(t)
 	env, _, dir := resetWorld(t)
 	before := committedOf(t, env, "g")
 
@@ -64,16 +89,12 @@ func TestResetScreenReplayFlow(t *testing.T) {
 	h.waitText(t, "replay group name:", "g.replay.")
 	h.keys("enter")
 	s = h.waitText(t, "Replay g.replay.", "LIVE g", "REPLAY g.replay.", "progress", "0/50", "waiting: no consumer on the replay group")
-	if !reflect.DeepEqual(committedOf(t, env, "g"), before) {
-		t.Fatal("the live group was touched")
-	}
+	wantCommitted(t, env, "g", before, "the live group was touched")
 	rs, err := replay.ListReplays(dir)
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("replays: %v %v", rs, err)
 	}
-	if got := committedOf(t, env, rs[0].Name); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 0, 1: 10}}) {
-		t.Fatalf("replay group: %v", got)
-	}
+	wantCommitted(t, env, rs[0].Name, replay.Offsets{"orders": {0: 0, 1: 10}}, "replay group")
 	assertNoEscapes(t, "replay status", s)
 
 	// A second instance of the application runs on the replay group.
@@ -90,48 +111,31 @@ func TestResetScreenReplayFlow(t *testing.T) {
 func TestResetScreenGuards(t *testing.T) {
 	goroutinesSettle(t)
 	env, _, dir := resetWorld(t)
-	h := startApp(t, env, NewReset(env, dir, "g"), 120, 32)
-	h.waitText(t, "Reprocess group g")
-	h.keys("m")
-	h.waitText(t, "reset the live group's offsets")
+	h := startResetMode(t, env, dir, 120)
 
 	// to-offset 5: orders/1 starts at 10, the window expired.
 	h.keys("down", "down", "enter")
 	h.waitText(t, "offset:")
-	h.typeText("5")
-	h.keys("enter")
-	h.waitText(t, "Reset plan for group g", "to-offset 5", "clamped-start,EXPIRED", "✗ window", "needs offset 5 but the log starts at 10")
+	h.answer(t, "5", "Reset plan for group g", "to-offset 5", "clamped-start,EXPIRED", "✗ window", "needs offset 5 but the log starts at 10")
 	h.keys("enter")
 	h.waitText(t, "press p to replay what is left (PARTIAL)")
-	if !reflect.DeepEqual(committedOf(t, env, "g"), replay.Offsets{"orders": {0: 20, 1: 20}}) {
-		t.Fatal("offsets changed")
-	}
+	wantCommitted(t, env, "g", replay.Offsets{"orders": {0: 20, 1: 20}}, "offsets changed")
 
 	// p: replay what is left, labelled partial.
 	h.keys("p")
 	h.waitText(t, "PARTIAL: 1 partition replay only what retention left", "EXPIRED,PARTIAL", "? sink-idempotent")
 	h.keys("enter")
 	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
-	h.typeText("maybe")
-	h.keys("enter")
-	h.waitText(t, "answer yes or no (unknown is refused)")
+	h.answer(t, "maybe", "answer yes or no (unknown is refused)")
 	backspace(h, 5)
-	h.typeText("no")
-	h.keys("enter")
-	h.waitText(t, "Type the group name to confirm:")
-	h.typeText("h")
-	h.keys("enter")
-	h.waitText(t, "does not match the group name")
+	h.answer(t, "no", "Type the group name to confirm:")
+	h.answer(t, "h", "does not match the group name")
 	backspace(h, 1)
-	h.typeText("g")
-	h.keys("enter")
-	done := h.waitText(t, "✓ wrote the offsets of group g on 2 partitions (PARTIAL", "WRITTEN: this plan was applied")
+	done := h.answer(t, "g", "✓ wrote the offsets of group g on 2 partitions (PARTIAL", "WRITTEN: this plan was applied")
 	if strings.Contains(done, "nothing written yet") {
 		t.Fatalf("still a dry run after the write:\n%s", done)
 	}
-	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 5, 1: 10}}) {
-		t.Fatalf("offsets: %v", got)
-	}
+	wantCommitted(t, env, "g", replay.Offsets{"orders": {0: 5, 1: 10}}, "offsets")
 	es, _ := replay.ReadAudit(dir)
 	if len(es) != 1 || !es[0].Partial || es[0].Confirmations != (replay.Confirmations{SinkIdempotent: "no", Confirm: "g"}) {
 		t.Fatalf("audit: %+v", es)
@@ -168,10 +172,7 @@ func backspace(h *harness, n int) {
 func TestResetScreenForwardResetAsksToSkip(t *testing.T) {
 	goroutinesSettle(t)
 	env, _, dir := resetWorld(t)
-	h := startApp(t, env, NewReset(env, dir, "g"), 140, 32)
-	h.waitText(t, "Reprocess group g")
-	h.keys("m")
-	h.waitText(t, "reset the live group's offsets")
+	h := startResetMode(t, env, dir, 140)
 	h.keys("down", "enter") // to-latest
 	h.waitText(t, "Reset plan for group g", "to-latest", "skip-accepted")
 	h.keys("enter")
@@ -179,19 +180,11 @@ func TestResetScreenForwardResetAsksToSkip(t *testing.T) {
 	if strings.Contains(h.text(), "idempotent? (yes/no)") {
 		t.Fatal("asked idempotency before the skip question")
 	}
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "type skip to accept that these records are never processed")
+	h.answer(t, "yes", "type skip to accept that these records are never processed")
 	backspace(h, 3)
-	h.typeText("skip")
-	h.keys("enter")
-	h.waitText(t, "is the sink of group g idempotent? (yes/no)")
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ wrote the offsets of group g on 2 partitions")
-	if got := committedOf(t, env, "g"); !reflect.DeepEqual(got, replay.Offsets{"orders": {0: 30, 1: 30}}) {
-		t.Fatalf("offsets: %v", got)
-	}
+	h.answer(t, "skip", "is the sink of group g idempotent? (yes/no)")
+	h.answer(t, "yes", "✓ wrote the offsets of group g on 2 partitions")
+	wantCommitted(t, env, "g", replay.Offsets{"orders": {0: 30, 1: 30}}, "offsets")
 	es, _ := replay.ReadAudit(dir)
 	if len(es) != 1 || !es[0].Confirmations.AcceptSkip || es[0].Confirmations.SinkIdempotent != "yes" {
 		t.Fatalf("audit: %+v", es)

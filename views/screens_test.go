@@ -1,7 +1,6 @@
 package views
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -75,11 +74,7 @@ func goldenWorld(t *testing.T, theme string) *Env {
 	adm := kadm.NewClient(cl)
 	commitAt(t, adm, "g-empty", "orders", map[int32]int64{0: 35, 1: 40, 2: 20})
 	commitAt(t, adm, "g-lost", "payments", map[int32]int64{0: 10})
-	del := kadm.Offsets{}
-	del.Add(kadm.Offset{Topic: "payments", Partition: 0, At: 60})
-	if resp, err := adm.DeleteRecords(context.Background(), del); err != nil || resp.Error() != nil {
-		t.Fatalf("delete records: %v %v", err, resp.Error())
-	}
+	deleteRecords(t, adm, "payments", 0, 60)
 	joinAndCommit(t, env, "g-live", "orders", 3, 30)
 	startRun(t, env, env.DataDir, "v1", "name: rev_v1\ntopic: orders\nfilter: value.amount < 40\nkey: value.customer\naggregate: sum\nvalue: value.amount\n")
 	startRun(t, env, env.DataDir, "v2", "name: rev_v2\ntopic: orders\nkey: value.customer\naggregate: count\n")

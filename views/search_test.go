@@ -12,9 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/rewind-log/rewind/backend"
 	"github.com/rewind-log/rewind/internal/testkit"
-	"github.com/rewind-log/rewind/themes"
 )
 
 // searchEnv is a broker of the test kit (faults on cue) with a topic
@@ -25,15 +23,7 @@ import (
 func searchEnv(t *testing.T) (*Env, *testkit.Broker) {
 	t.Helper()
 	b := testkit.NewBroker(t)
-	c, err := backend.Connect(context.Background(), backend.Options{Brokers: b.Addrs(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	th, err := themes.Get("dark")
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := kitEnv(t, b, "dark")
 	b.CreateTopic("orders", 3, nil)
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var recs []*kgo.Record
@@ -53,7 +43,7 @@ func searchEnv(t *testing.T) (*Env, *testkit.Broker) {
 		}
 	}
 	b.Produce(recs...)
-	return &Env{Cluster: c, Theme: th}, b
+	return env, b
 }
 
 func TestRecordsSearchTheLog(t *testing.T) {
@@ -129,9 +119,7 @@ func TestRecordsSearchTheLog(t *testing.T) {
 	}
 	h.keys("s")
 	clearPrompt(h)
-	h.typeText(`value.n > 390`)
-	h.keys("enter")
-	h.waitText(t, "✓ 27 matched · 1,200 of 1,200", "24 failed (first p", "offset 0: invalid")
+	h.answer(t, `value.n > 390`, "✓ 27 matched · 1,200 of 1,200", "24 failed (first p", "offset 0: invalid")
 }
 
 func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
@@ -145,9 +133,7 @@ func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
 	// record itself excluded.
 	h.keys("S")
 	h.waitText(t, "search ◂")
-	h.typeText(`value.customer == "c-39"`)
-	h.keys("enter")
-	s := h.waitText(t, "search ◂ ✓ 9 matched")
+	s := h.answer(t, `value.customer == "c-39"`, "search ◂ ✓ 9 matched")
 	rows := matchRows(s)
 	if len(rows) < 3 || !strings.Contains(rows[0], "o-1-359") || !strings.Contains(rows[1], "o-1-319") {
 		t.Fatalf("backward matches not newest first:\n%s", s)
@@ -167,9 +153,7 @@ func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
 	h.keys("e")
 	h.waitText(t, "export the matches of", "orders-p1-matches.jsonl")
 	clearPrompt(h)
-	h.typeText(path)
-	h.keys("enter")
-	h.waitText(t, "exported 9 records to "+path)
+	h.answer(t, path, "exported 9 records to "+path)
 	data, err := os.ReadFile(path)
 	if err != nil || strings.Count(string(data), "\n") != 10 || !strings.HasPrefix(string(data), "topic,partition,offset") {
 		t.Fatalf("export: %v\n%s", err, data)
@@ -177,9 +161,7 @@ func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
 	// The same name again is refused: nothing is overwritten.
 	h.keys("e")
 	clearPrompt(h)
-	h.typeText(path)
-	h.keys("enter")
-	h.waitText(t, "exists")
+	h.answer(t, path, "exists")
 
 	// esc closes the matches; e now exports the whole partition.
 	h.keys("esc")
@@ -188,9 +170,7 @@ func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
 	h.keys("e")
 	h.waitText(t, "export p1 to:")
 	clearPrompt(h)
-	h.typeText(all)
-	h.keys("enter")
-	h.waitText(t, "exported 400 records to "+all)
+	h.answer(t, all, "exported 400 records to "+all)
 
 	// A search the broker holds up shows its progress and stops on esc.
 	h.keys("g")
@@ -199,9 +179,7 @@ func TestRecordsSearchBackwardCancelAndExport(t *testing.T) {
 	defer stall.Release()
 	h.keys("s")
 	clearPrompt(h)
-	h.typeText(`value.n >= 0`)
-	h.keys("enter")
-	h.waitText(t, "search ▸", "esc stops")
+	h.answer(t, `value.n >= 0`, "search ▸", "esc stops")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := stall.WaitHeld(ctx, 1); err != nil {
@@ -279,9 +257,7 @@ func TestRecordsSearchDecodedAvro(t *testing.T) {
 	h.waitText(t, "40 in log")
 
 	h.keys("s")
-	h.typeText(`value.carrier == "UPS" && value.destination.country == "BE"`)
-	h.keys("enter")
-	s := h.waitText(t, "search ▸ ✓ 20 matched · 40 of 40 scanned")
+	s := h.answer(t, `value.carrier == "UPS" && value.destination.country == "BE"`, "search ▸ ✓ 20 matched · 40 of 40 scanned")
 	lineHas(t, s, "k-1 ", `{"shipment_id":"shp-1-2","order_id":"ord-2","carrier":"UPS"`)
 	if strings.Contains(matchRowsOf(s, "k-"), "DHL") {
 		t.Fatalf("a v1 (DHL) record matched:\n%s", s)
@@ -291,9 +267,7 @@ func TestRecordsSearchDecodedAvro(t *testing.T) {
 	h.keys("e")
 	h.waitText(t, "export the matches of")
 	clearPrompt(h)
-	h.typeText(path)
-	h.keys("enter")
-	h.waitText(t, "exported 20 records to "+path)
+	h.answer(t, path, "exported 20 records to "+path)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -308,9 +282,7 @@ func TestRecordsSearchDecodedAvro(t *testing.T) {
 	h.waitFor(t, "matches closed", func(s string) bool { return !strings.Contains(s, "search ▸") && strings.Contains(s, "k-39") })
 	h.keys("S")
 	clearPrompt(h)
-	h.typeText(`value.weight_grams > 1000`)
-	h.keys("enter")
-	s = h.waitText(t, "search ◂ ✓ ")
+	s = h.answer(t, `value.weight_grams > 1000`, "search ◂ ✓ ")
 	if !strings.Contains(s, `"carrier":"DHL"`) {
 		t.Fatalf("backward matches not decoded:\n%s", s)
 	}

@@ -46,8 +46,7 @@ func topicConfigValue(t *testing.T, env *Env, topic, name string) string {
 // is audited and each screen says "written" only after the write.
 func TestTopicAdminFlows(t *testing.T) {
 	goroutinesSettle(t)
-	env, cl := testEnv(t, "dark")
-	env.DataDir = t.TempDir()
+	env, cl := dataEnv(t)
 	createTopic(t, cl, "orders", 1, nil)
 	adm := kadm.NewClient(cl)
 	h := startApp(t, env, NewTopics(env), 120, 30)
@@ -60,9 +59,7 @@ func TestTopicAdminFlows(t *testing.T) {
 	h.keys("enter")
 	h.waitText(t, "topic name") // refused as typed: the prompt stays
 	backspace(h, len("bad name"))
-	h.typeText("payments")
-	h.keys("enter")
-	h.waitText(t, "partitions:")
+	h.answer(t, "payments", "partitions:")
 	h.typeText("3")
 	h.keys("enter", "enter") // replication factor: the broker's default
 	h.waitText(t, "configs:")
@@ -73,9 +70,7 @@ func TestTopicAdminFlows(t *testing.T) {
 	if td, err := adm.ListTopics(context.Background(), "payments"); err == nil && td.Has("payments") {
 		t.Fatalf("topic created before the confirmation:\n%s", s)
 	}
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ written: created topic payments: 3 partitions", "audited in audit.jsonl")
+	h.answer(t, "yes", "✓ written: created topic payments: 3 partitions", "audited in audit.jsonl")
 	if got := topicConfigValue(t, env, "payments", "retention.ms"); got != "3600000 dynamic-topic" {
 		t.Fatalf("retention.ms after create: %s", got)
 	}
@@ -97,15 +92,11 @@ func TestTopicAdminFlows(t *testing.T) {
 	h.keys("enter")
 	h.waitText(t, "Set retention.ms on topic payments", "retention.ms = 3600000")
 	h.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the current value
-	h.typeText("7200000")
-	h.keys("enter")
-	h.waitText(t, `retention.ms: "3600000" (dynamic-topic) → "7200000" (dynamic-topic)`, "checked by the broker", "type yes")
+	h.answer(t, "7200000", `retention.ms: "3600000" (dynamic-topic) → "7200000" (dynamic-topic)`, "checked by the broker", "type yes")
 	if got := topicConfigValue(t, env, "payments", "retention.ms"); got != "3600000 dynamic-topic" {
 		t.Fatalf("changed before the confirmation: %s", got)
 	}
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ written: changed the configs of payments")
+	h.answer(t, "yes", "✓ written: changed the configs of payments")
 	if got := topicConfigValue(t, env, "payments", "retention.ms"); got != "7200000 dynamic-topic" {
 		t.Fatalf("retention.ms after alter: %s", got)
 	}
@@ -115,9 +106,7 @@ func TestTopicAdminFlows(t *testing.T) {
 	// remove the override: it inherits again
 	h.keys("u")
 	h.waitText(t, "Remove topic payments's own value of retention.ms", `"7200000" (dynamic-topic) →`)
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ written")
+	h.answer(t, "yes", "✓ written")
 	if got := topicConfigValue(t, env, "payments", "retention.ms"); strings.HasSuffix(got, "dynamic-topic") {
 		t.Fatalf("retention.ms still set on the topic: %s", got)
 	}
@@ -130,16 +119,10 @@ func TestTopicAdminFlows(t *testing.T) {
 	h.waitLine(t, "payments", "3")
 	h.keys("P")
 	h.waitText(t, "Add partitions to payments (3 partitions now)", "per-key ordering is broken", "new total partitions:")
-	h.typeText("2")
-	h.keys("enter")
-	h.waitText(t, "at least 4")
+	h.answer(t, "2", "at least 4")
 	backspace(h, 1)
-	h.typeText("5")
-	h.keys("enter")
-	h.waitText(t, "topic payments: 3 → 5 partitions (checked by the broker)")
-	h.typeText("yes")
-	h.keys("enter")
-	h.waitText(t, "✓ written: added 2 to payments (now 5)")
+	h.answer(t, "5", "topic payments: 3 → 5 partitions (checked by the broker)")
+	h.answer(t, "yes", "✓ written: added 2 to payments (now 5)")
 	h.keys("esc")
 	h.waitText(t, " 1 topic · filter")
 	h.waitLine(t, "payments", "5")
@@ -147,13 +130,9 @@ func TestTopicAdminFlows(t *testing.T) {
 	// delete: the name typed again
 	h.keys("D")
 	h.waitText(t, "Delete topic payments", "topic payments: 5 partitions, 0 records", "cannot be undone", "type payments to confirm")
-	h.typeText("orders")
-	h.keys("enter")
-	h.waitText(t, `does not match "payments"`)
+	h.answer(t, "orders", `does not match "payments"`)
 	backspace(h, len("orders"))
-	h.typeText("payments")
-	h.keys("enter")
-	h.waitText(t, "✓ written: deleted topic payments")
+	h.answer(t, "payments", "✓ written: deleted topic payments")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		td, err := adm.ListTopics(context.Background())
