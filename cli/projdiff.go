@@ -28,12 +28,13 @@ type diffOut interface {
 // per row.
 type diffTable struct {
 	w       *bufio.Writer
-	head    [4]string
+	head    [5]string
 	pending []project.DiffRow
-	widths  [3]int
+	widths  [4]int
+	right   [4]bool // numbers are right-aligned
 	started bool
-	cells   [3][]byte
-	cellW   [3]int // their widths, in runes
+	cells   [4][]byte // key, left, right, delta
+	cellW   [4]int    // their widths, in runes
 }
 
 const (
@@ -42,7 +43,8 @@ const (
 )
 
 func newDiffTable(w io.Writer, left, right string) *diffTable {
-	return &diffTable{w: bufio.NewWriterSize(w, 64<<10), head: [4]string{"KEY", strings.ToUpper(left), strings.ToUpper(right), "MARKER"}}
+	return &diffTable{w: bufio.NewWriterSize(w, 64<<10), head: [5]string{"KEY", strings.ToUpper(left), strings.ToUpper(right), "DELTA", "MARKER"},
+		right: [4]bool{3: true}}
 }
 
 func (t *diffTable) row(r *project.DiffRow) error {
@@ -57,33 +59,56 @@ func (t *diffTable) row(r *project.DiffRow) error {
 	return t.line(r.Marker)
 }
 
-// fill puts a row's three cells, made safe, in t.cells.
+// fill puts a row's cells, made safe, in t.cells: numbers as
+// project.AppendNumber shows them (23696.92, not 23696.920000000002; ASCII,
+// so their width is their length), the delta right minus left where both
+// are numbers and differ; -o json keeps the exact values.
 func (t *diffTable) fill(r *project.DiffRow) {
 	t.cells[0], t.cellW[0] = appendCell(t.cells[0][:0], unsafeBytes(r.Key))
 	for i, v := range [2][]byte{r.Left, r.Right} {
 		if v == nil {
 			t.cells[1+i], t.cellW[1+i] = append(t.cells[1+i][:0], '-'), 1
+		} else if b, ok := project.AppendNumber(t.cells[1+i][:0], v); ok {
+			t.cells[1+i], t.cellW[1+i] = b, len(b)
 		} else {
 			t.cells[1+i], t.cellW[1+i] = appendCell(t.cells[1+i][:0], v)
+		}
+	}
+	t.cells[3], t.cellW[3] = t.cells[3][:0], 0
+	if r.Left != nil && r.Right != nil {
+		if d, ok := project.AppendDelta(t.cells[3], r.Left, r.Right); ok && string(d) != "0" {
+			t.cells[3], t.cellW[3] = d, len(d)
 		}
 	}
 }
 
 func (t *diffTable) start() error {
 	t.started = true
-	for i := range 3 {
+	for i := range 4 {
 		t.widths[i] = utf8.RuneCountInString(t.head[i])
 	}
+	// The value columns are right-aligned when the first rows' values are
+	// all numbers (a sum or count projection).
+	numeric := len(t.pending) > 0
+	var scratch []byte
 	for i := range t.pending {
-		t.fill(&t.pending[i])
+		r := &t.pending[i]
+		t.fill(r)
 		for j, w := range t.cellW {
 			t.widths[j] = max(t.widths[j], min(w, maxColWidth))
 		}
+		for _, v := range [2][]byte{r.Left, r.Right} {
+			var ok bool
+			if scratch, ok = project.AppendNumber(scratch[:0], v); v != nil && !ok {
+				numeric = false
+			}
+		}
 	}
-	for i, h := range t.head[:3] {
+	t.right[1], t.right[2] = numeric, numeric
+	for i, h := range t.head[:4] {
 		t.cells[i], t.cellW[i] = append(t.cells[i][:0], h...), utf8.RuneCountInString(h)
 	}
-	if err := t.line(t.head[3]); err != nil {
+	if err := t.line(t.head[4]); err != nil {
 		return err
 	}
 	for i := range t.pending {
@@ -100,11 +125,19 @@ const spaces = "                                                                
 
 // line writes t.cells padded to the column widths, then the marker.
 func (t *diffTable) line(m string) error {
-	for i, c := range t.cells {
-		t.w.Write(c)
-		for pad := t.widths[i] + 2 - t.cellW[i]; pad > 0; pad -= len(spaces) {
-			t.w.WriteString(spaces[:min(pad, len(spaces))])
+	pad := func(n int) {
+		for ; n > 0; n -= len(spaces) {
+			t.w.WriteString(spaces[:min(n, len(spaces))])
 		}
+	}
+	for i, c := range t.cells {
+		n := t.widths[i] - t.cellW[i]
+		if t.right[i] {
+			pad(n)
+			n = 0
+		}
+		t.w.Write(c)
+		pad(n + 2)
 	}
 	t.w.WriteString(m)
 	return t.w.WriteByte('\n')

@@ -5,6 +5,8 @@ package project
 import (
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,4 +33,20 @@ func lockHolder(stateDir string) int {
 		return 0
 	}
 	return int(spec.Pid)
+}
+
+// processName is the command name of a process (/proc/PID/comm, Linux;
+// empty elsewhere). Only the name: a command line can carry secrets.
+func processName(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return ""
+	}
+	name := strings.TrimSpace(string(b))
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || r > 0x7e {
+			return "" // not a plain name: say nothing rather than print it
+		}
+	}
+	return name
 }

@@ -34,11 +34,7 @@ func OpenTable(dataDir, id string) (*Table, error) {
 	st, err := openStore(statePath(dataDir, id), false)
 	if err != nil {
 		if errors.Is(err, ErrInUse) {
-			who := "another process"
-			if m.PID > 0 {
-				who = fmt.Sprintf("pid %d", m.PID)
-			}
-			return nil, fmt.Errorf("run %q is being written by %s: wait for it to finish or stop it (a run resumes where it stopped), or look from that process (the TUI): %w", id, who, ErrInUse)
+			return nil, inUse(dataDir, m)
 		}
 		return nil, fmt.Errorf("run %q: %w", id, err)
 	}
@@ -48,6 +44,28 @@ func OpenTable(dataDir, id string) (*Table, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// inUse says which process holds a run's state store open: the kernel's
+// lock owner (pid and command name), else the pid in run.json. The holder
+// is its writer while the run is going; otherwise it is a reader (a diff,
+// an export, the TUI's side-by-side).
+func inUse(dataDir string, m *Meta) error {
+	pid := lockHolder(statePath(dataDir, m.ID))
+	if pid <= 0 && m.Status == StatusRunning {
+		pid = m.PID
+	}
+	who := "another process"
+	if pid > 0 {
+		who = fmt.Sprintf("pid %d", pid)
+		if name := processName(pid); name != "" {
+			who += " (" + name + ")"
+		}
+	}
+	if m.Status == StatusRunning && (pid <= 0 || pid == m.PID) {
+		return fmt.Errorf("run %q is being written by %s: wait for it to finish or stop it (a run resumes where it stopped), or look from that process: %w", m.ID, who, ErrInUse)
+	}
+	return fmt.Errorf("run %q is held open by %s (a diff, an export or the TUI's side-by-side keeps it open): close it there, or quit that process: %w", m.ID, who, ErrInUse)
 }
 
 // checkIntact compares the store's checkpoint with the run's metadata,

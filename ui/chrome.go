@@ -70,7 +70,7 @@ func (a *App) footerKey() string {
 	}
 	var b strings.Builder
 	fmt.Fprint(&b, a.width, a.help, a.palette.open, len(a.stack) > 1, a.canRetry())
-	for _, k := range a.screenHelp() {
+	for _, k := range a.screenHelp(false) {
 		b.WriteByte(0)
 		b.WriteString(k.Help().Key)
 		b.WriteByte(1)
@@ -281,14 +281,23 @@ func (a *App) globalHelp(full bool) []key.Binding {
 	return bs
 }
 
-func (a *App) screenHelp() []key.Binding {
+// screenHelp is the top screen's keys for the footer (full: the help
+// overlay), without those the shell lists beside them.
+func (a *App) screenHelp(full bool) []key.Binding {
 	s := a.top()
 	if s == nil {
 		return nil
 	}
+	// A key the shell lists already (esc back, ctrl+r refresh), or one a
+	// screen lists twice, is shown once: in the footer and in the help.
+	seen := map[key.Help]bool{}
+	for _, b := range a.globalHelp(full) {
+		seen[b.Help()] = true
+	}
 	var bs []key.Binding
 	for _, b := range s.Help() {
-		if b.Enabled() && b.Help().Key != "" {
+		if b.Enabled() && b.Help().Key != "" && !seen[b.Help()] {
+			seen[b.Help()] = true
 			bs = append(bs, b)
 		}
 	}
@@ -321,7 +330,7 @@ func (a *App) footerView() string {
 	if a.palette.open || a.help {
 		shown = nil // the overlay explains itself
 	} else {
-		for _, b := range a.screenHelp() {
+		for _, b := range a.screenHelp(false) {
 			if used+itemWidth(b) > a.width {
 				break
 			}
@@ -420,7 +429,7 @@ func (a *App) helpView(w, h int) string {
 	if s := a.top(); s != nil && Sanitize(s.Title()) != "" {
 		title = Sanitize(s.Title())
 	}
-	left := section(title, a.screenHelp())
+	left := section(title, a.screenHelp(true))
 	right := section("Global", a.globalHelp(true))
 	box := th.Border.Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	frame := box.GetHorizontalFrameSize()

@@ -294,3 +294,32 @@ func TestEverySizeFits(t *testing.T) {
 		}
 	}
 }
+
+// A key a screen lists that the shell lists too (esc back, ctrl+r refresh),
+// or that the screen lists twice, appears once in the footer and once in
+// the help overlay.
+func TestFooterAndHelpListEachKeyOnce(t *testing.T) {
+	top := newFake("plan", keyOpen, Keys.Back, Keys.Refresh, keyOpen)
+	r := start(t, Options{Root: newFake("topics")}, 160, 30)
+	r.tm.Send(PushMsg{Screen: top})
+	footer := r.waitFor("pushed", func(s string) bool { return strings.Contains(s, "plan") })
+	if n := strings.Count(lines(footer)[28], "esc back"); n != 1 {
+		t.Errorf("esc back %d times in the footer: %q", n, lines(footer)[28])
+	}
+	if n := strings.Count(lines(footer)[28], "enter open topic"); n != 1 {
+		t.Errorf("enter %d times in the footer: %q", n, lines(footer)[28])
+	}
+	r.press("?")
+	s := r.waitFor("help overlay", func(s string) bool { return strings.Contains(s, "Global") })
+	var box []string // the overlay's lines (the footer stays under it)
+	for _, l := range lines(s) {
+		if strings.Contains(l, "│") {
+			box = append(box, l)
+		}
+	}
+	for _, k := range []string{"refresh", "back", "open topic"} {
+		if n := strings.Count(strings.Join(box, "\n"), k); n != 1 {
+			t.Errorf("%q %d times in the help:\n%s", k, n, s)
+		}
+	}
+}

@@ -84,6 +84,25 @@ func SanitizeMultiline(s string) string {
 // values made mostly of whitespace.
 func Preview(b []byte, max int) string { return preview(b, max) }
 
+// PreviewLine is Preview for identifiers (record keys): whitespace is kept
+// as it is, a line break shows as ⏎ (a tab ␉, a CR ␍), so a key holding a
+// newline never looks like one holding a space. Like Preview it reads only
+// the start of b.
+func PreviewLine(b []byte, max int) string {
+	if max <= 0 {
+		return preview(b, max)
+	}
+	cut := len(b) > 4*max+64
+	if cut {
+		b = b[:4*max+64]
+	}
+	s := SanitizeBytes(b)
+	if !cut && textWidth(s) <= max {
+		return s
+	}
+	return ansi.Truncate(s, max, "") + "…"
+}
+
 // PreviewString is Preview for a string.
 func PreviewString(s string, max int) string { return preview(s, max) }
 

@@ -216,3 +216,24 @@ func TestASCIIPrefix(t *testing.T) {
 		}
 	}
 }
+
+// A key's line breaks stay visible in its preview: "a\nb" is not "a b".
+func TestPreviewLine(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"line1\nline2", 20, "line1⏎line2"},
+		{"a b", 10, "a b"},
+		{"tab\there", 10, "tab␉here"},
+		{"\x1b[2Jx", 10, "␛[2Jx"},
+		{"ord-000001", 10, "ord-000001"}, // exactly the width: whole
+		{"ord-0000012", 10, "ord-000001…"},
+		{strings.Repeat("k", 10000), 5, "kkkkk…"},
+	} {
+		if got := PreviewLine([]byte(c.in), c.max); got != c.want {
+			t.Errorf("PreviewLine(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}

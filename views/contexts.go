@@ -119,5 +119,5 @@ func (s *contextsScreen) summary() string {
 	if cur == "" {
 		cur = "none (-b, -F or the embedded log)"
 	}
-	return th.Muted.Render(fmt.Sprintf(" %d context(s) in %s · in use: %s", len(c.Items), ui.Sanitize(c.Path), ui.Sanitize(cur)))
+	return th.Muted.Render(fmt.Sprintf(" %s in %s · in use: %s", plural(len(c.Items), "context"), ui.Sanitize(c.Path), ui.Sanitize(cur)))
 }

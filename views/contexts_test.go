@@ -30,7 +30,7 @@ func TestContextsScreenSwitches(t *testing.T) {
 	h.keys(":")
 	h.typeText("contexts")
 	h.keys("enter")
-	h.waitText(t, "3 context(s) in /home/op/.config/rewind/config.yaml · in use: staging",
+	h.waitText(t, "3 contexts in /home/op/.config/rewind/config.yaml · in use: staging",
 		"* staging", "SASL_SSL/SCRAM-SHA-512", "prod", "read-only", "PRODUCTION")
 	h.keys("down", "enter") // from staging (selected) to prod
 	if got := <-chosen; got != "prod" {

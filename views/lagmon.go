@@ -545,7 +545,7 @@ func fmtOffset(o int64) string {
 	if o < 0 {
 		return "-"
 	}
-	return strconv.FormatInt(o, 10)
+	return ui.FormatCount(o)
 }
 
 // fmtRate renders records/s compactly ("-" unknown).

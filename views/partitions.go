@@ -138,7 +138,7 @@ func (s *partitionsScreen) summary() string {
 			errs++
 		}
 	}
-	line := th.Muted.Render(fmt.Sprintf(" %d partitions · %s records", len(parts), ui.FormatCount(total)))
+	line := th.Muted.Render(" " + plural(len(parts), "partition") + " · " + plural64(total, "record"))
 	if under > 0 {
 		line += "  " + th.Warn.Render(fmt.Sprintf("⚠ %d under-replicated", under))
 	}

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rewind-log/rewind/project"
 	"github.com/rewind-log/rewind/ui"
@@ -122,14 +123,43 @@ func NewProjectionDiff(env *Env, dataDir, runA, runB string) ui.Screen {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &projDiffScreen{env: env, dataDir: dataDir, runA: runA, runB: runB,
 		ctx: ctx, cancel: cancel, spin: ui.NewSpinner(env.Theme), prompt: ui.NewPrompt(env.Theme)}
-	s.table = ui.NewTable(env.Theme, []ui.Column{
-		{Title: "KEY", MinWidth: 8, Flex: 2},
-		{Title: "LEFT " + ui.Sanitize(runA), MinWidth: 8, Flex: 3},
-		{Title: "RIGHT " + ui.Sanitize(runB), MinWidth: 8, Flex: 3},
-		{Title: "MARKER", Width: 9},
-	})
+	s.table = ui.NewTable(env.Theme, s.columns(false))
 	s.apply()
 	return s
+}
+
+// columns of the side-by-side; numeric right-aligns the values (both
+// sides' values are all numbers, as a sum or count projection's are).
+func (s *projDiffScreen) columns(numeric bool) []ui.Column {
+	return []ui.Column{
+		{Title: "KEY", MinWidth: 8, Flex: 2},
+		{Title: "LEFT " + ui.Sanitize(s.runA), MinWidth: 8, Flex: 3, Right: numeric},
+		{Title: "RIGHT " + ui.Sanitize(s.runB), MinWidth: 8, Flex: 3, Right: numeric},
+		{Title: "DELTA", MinWidth: 6, Flex: 1, Right: true},
+		{Title: "MARKER", Width: 9},
+	}
+}
+
+// diffCells are a row's cells: numbers as project.ShowNumber shows them
+// (23696.92, not 23696.920000000002), the delta right minus left where
+// both are numbers and differ.
+func diffCells(r *project.DiffRow) []string {
+	show := func(v []byte) string {
+		if v == nil {
+			return "·"
+		}
+		if n, ok := project.ShowNumber(v); ok {
+			return n
+		}
+		return ui.Preview(v, 200)
+	}
+	delta := ""
+	if r.Left != nil && r.Right != nil {
+		if d, ok := project.Delta(r.Left, r.Right); ok && d != "0" {
+			delta = d
+		}
+	}
+	return []string{ui.PreviewString(r.Key, 200), show(r.Left), show(r.Right), delta, markerCell(r.Marker)}
 }
 
 func (s *projDiffScreen) Title() string {
@@ -431,17 +461,28 @@ func markerCell(m string) string {
 
 func (s *projDiffScreen) apply() {
 	rows := s.rows
-	s.table.SetRows(len(rows), func(i int) []string {
-		r := &rows[i]
-		l, rt := "·", "·"
-		if r.Left != nil {
-			l = ui.Preview(r.Left, 200)
+	// Column widths and alignment from the rows loaded (a window of at most
+	// diffWindowMax): numbers right-aligned, no column wider than its cells.
+	numeric := len(rows) > 0
+	nat := make([]int, 5)
+	for j, c := range s.table.Columns() {
+		nat[j] = ansi.StringWidth(c.Title)
+	}
+	for i := range rows {
+		for _, v := range [][]byte{rows[i].Left, rows[i].Right} {
+			if _, ok := project.ShowNumber(v); v != nil && !ok {
+				numeric = false
+			}
 		}
-		if r.Right != nil {
-			rt = ui.Preview(r.Right, 200)
+		for j, c := range diffCells(&rows[i])[:4] {
+			nat[j] = max(nat[j], ansi.StringWidth(c))
 		}
-		return []string{ui.PreviewString(r.Key, 200), l, rt, markerCell(r.Marker)}
-	})
+	}
+	if cols := s.table.Columns(); len(cols) < 2 || cols[1].Right != numeric {
+		s.table.SetColumns(s.columns(numeric))
+	}
+	s.table.SetNatural(nat)
+	s.table.SetRows(len(rows), func(i int) []string { return diffCells(&rows[i]) })
 	switch {
 	case s.opening || s.loading:
 		s.table.SetEmpty("loading…") // not "empty" before the first page arrives

@@ -29,6 +29,7 @@ var (
 	keyDetPgDown  = binding([]string{"pgdown", "ctrl+f", "ctrl+d", "space"}, "pgdn", "page down")
 	keyDetTop     = binding([]string{"home", "g"}, "g/home", "top")
 	keyDetBottom  = binding([]string{"end", "G"}, "G/end", "bottom")
+	keyDetHeaders = binding([]string{"H"}, "H", "all headers ⇄ first 10")
 )
 
 // copyCap bounds what "c" puts on the clipboard: OSC 52 sends the value
@@ -75,6 +76,9 @@ type recordScreen struct {
 	lines  []string    // everything, wrapped to the width
 	scroll int
 
+	// allHeaders lists every header; by default the first headersShown.
+	allHeaders bool
+
 	// dec and kdec: the decoded value and key (see valueRenderedMsg).
 	dec, kdec *decode.Result
 	// schema: the value's registry schema is shown instead of the value.
@@ -82,6 +86,10 @@ type recordScreen struct {
 
 	w, h int
 }
+
+// headersShown is how many headers the detail lists until H shows all: a
+// record with 200 headers still shows its value on the first page.
+const headersShown = 10
 
 // NewRecord shows one complete record: metadata, key, headers and the
 // value (pretty-printed JSON, text, or a hex dump). n/p move to the next or
@@ -105,7 +113,7 @@ func (s *recordScreen) Title() string { return "@" + strconv.FormatInt(s.rec.Off
 
 func (s *recordScreen) Help() []key.Binding {
 	return []key.Binding{keyDetNext, keyDetPrev, keyDetHex, keyDetSchema, keyDetCopy, keyDetCopyKey, keyDetResend,
-		keyDetUp, keyDetDown, keyDetPgUp, keyDetPgDown, keyDetTop, keyDetBottom}
+		keyDetUp, keyDetDown, keyDetPgUp, keyDetPgDown, keyDetTop, keyDetBottom, keyDetHeaders}
 }
 
 func (s *recordScreen) Init() tea.Cmd {
@@ -266,6 +274,10 @@ func (s *recordScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.move(-1)
 	case key.Matches(msg, keyDetSchema):
 		return s.toggleSchema()
+	case key.Matches(msg, keyDetHeaders):
+		s.allHeaders = !s.allHeaders
+		s.rebuild()
+		return nil
 	case key.Matches(msg, keyDetHex):
 		s.schema = nil
 		s.hex = !s.hex
@@ -345,8 +357,8 @@ func (s *recordScreen) rebuild() {
 		label("topic")+" "+ui.Sanitize(r.Topic),
 		label("partition")+" "+strconv.Itoa(int(r.Partition))+"   "+label("offset")+" "+strconv.FormatInt(r.Offset, 10),
 		label("timestamp")+" "+fmtTime(r.Timestamp)+th.Muted.Render("  ("+fmtAge(s.env.now(), r.Timestamp)+")"),
-		label("size")+" "+fmt.Sprintf("%s · key %s · value %s · %d headers", ui.FormatBytes(int64(r.Size())),
-			sizeOrNull(r.Key), sizeOrNull(r.Value), len(r.Headers)),
+		label("size")+" "+fmt.Sprintf("%s · key %s · value %s · %s", ui.FormatBytes(int64(r.Size())),
+			sizeOrNull(r.Key), sizeOrNull(r.Value), plural(len(r.Headers), "header")),
 	)
 	if s.partial {
 		l = append(l, "", th.Muted.Render("loading the full record…"))
@@ -368,8 +380,15 @@ func (s *recordScreen) rebuild() {
 	}
 	if len(r.Headers) > 0 {
 		l = append(l, "", section(fmt.Sprintf("headers (%d)", len(r.Headers))))
-		for _, h := range r.Headers {
+		hs := r.Headers
+		if !s.allHeaders && len(hs) > headersShown {
+			hs = hs[:headersShown]
+		}
+		for _, h := range hs {
 			l = append(l, th.JSONKey.Render(ui.Sanitize(h.Key))+th.Muted.Render(": ")+shortBytes(h.Value, 1024))
+		}
+		if n := len(r.Headers) - len(hs); n > 0 {
+			l = append(l, th.Muted.Render("… "+plural(n, "more header")+" (H shows all)"))
 		}
 	}
 	idx := 0

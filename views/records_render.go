@@ -118,7 +118,7 @@ func (s *recordsScreen) setRows() {
 				if r.Key == nil {
 					cells[j] = "∅"
 				} else {
-					cells[j] = ui.Preview(r.ShownKey(), widths[0])
+					cells[j] = ui.PreviewLine(r.ShownKey(), widths[0])
 				}
 			case colValue:
 				lab := txnLabel(r.Txn)
@@ -223,7 +223,7 @@ func (s *recordsScreen) header() string {
 			fmt.Fprintf(&b, "no records in %s–%s", ui.FormatCount(lo), ui.FormatCount(hi))
 		}
 	} else {
-		fmt.Fprintf(&b, "%d partitions by time · ", len(s.ids))
+		b.WriteString(plural(len(s.ids), "partition") + " by time · ")
 		if len(recs) > 0 {
 			now := s.env.clock()
 			from, to := fmtTimeIn(recs[0].Timestamp, now.Location()), fmtTimeIn(recs[len(recs)-1].Timestamp, now.Location())

@@ -24,7 +24,7 @@ func (s *resetScreen) setRows() {
 		pp := p.Partitions[i]
 		delta := "-"
 		if pp.Delta != nil {
-			delta = strconv.FormatInt(*pp.Delta, 10)
+			delta = ui.FormatCount(*pp.Delta)
 			if *pp.Delta > 0 {
 				delta = "+" + delta
 			}

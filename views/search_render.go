@@ -52,7 +52,7 @@ func (s *recordsScreen) setHitRows() {
 		}
 		k, v := "∅", "∅ (tombstone)"
 		if !h.keyNil {
-			k = ui.Preview(h.key, 40)
+			k = ui.PreviewLine(h.key, 40)
 		}
 		if !h.valNil {
 			v = ui.Preview(h.value, vw)
