@@ -245,7 +245,7 @@ type redriveSource struct {
 // new trace) and replication markers (a replicator would take the record
 // for one it already copied, or skip it).
 var (
-	traceHeaders   = []string{"traceparent", "tracestate", "b3", "x-b3-*", "uber-trace-id", "uberctx-*", "x-datadog-*", "x-amzn-trace-id", "sw8*", "elastic-apm-traceparent"}
+	traceHeaders   = []string{"traceparent", "tracestate", "b3", "x-b3-*", "*trace-id*", "uberctx-*", "x-datadog-*", "sw8*", "elastic-apm-traceparent"}
 	replicaHeaders = []string{"*replicat*", "__mm2*", "mm2-*", "__amzn*", "__msk*"}
 )
 
