@@ -124,6 +124,7 @@ type App struct {
 	toastID  int
 
 	help    bool
+	helpTop int // first line of the ? overlay shown, when it is taller than the screen
 	palette palette
 	closed  bool
 
@@ -304,6 +305,16 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, Keys.Back), key.Matches(msg, Keys.Help):
 			a.help = false
+		case key.Matches(msg, Keys.Down):
+			a.helpTop++ // clamped where drawn
+		case key.Matches(msg, Keys.Up):
+			a.helpTop = max(0, a.helpTop-1)
+		case key.Matches(msg, Keys.PageDown):
+			a.helpTop += max(1, a.height/2)
+		case key.Matches(msg, Keys.PageUp):
+			a.helpTop = max(0, a.helpTop-max(1, a.height/2))
+		case key.Matches(msg, Keys.Top):
+			a.helpTop = 0
 		case key.Matches(msg, Keys.Quit):
 			return a.quit()
 		}
@@ -331,7 +342,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.pop()
 		return nil
 	case key.Matches(msg, Keys.Help):
-		a.help = true
+		a.help, a.helpTop = true, 0
 		return nil
 	case key.Matches(msg, Keys.Palette):
 		return a.palette.show(a.width)

@@ -440,7 +440,17 @@ func (a *App) helpView(w, h int) string {
 		body = left + "\n\n" + right
 	}
 	body += "\n\n" + th.Muted.Render("esc or ? to close")
-	// Too tall or wide for the area: cut, keeping the frame visible.
-	inner := clampLines(body, max(1, w-frame), min(lipgloss.Height(body), max(1, h-box.GetVerticalFrameSize())))
+	// Too tall for the area (a screen with many keys at 80x24): show a
+	// part, scrolled with ↑/↓, and say how much is above and below. Too
+	// wide: cut, keeping the frame visible.
+	avail := max(1, h-box.GetVerticalFrameSize())
+	if lines := strings.Split(body, "\n"); len(lines) > avail && avail >= 3 {
+		shown := avail - 1
+		a.helpTop = min(a.helpTop, len(lines)-shown)
+		part := lines[a.helpTop : a.helpTop+shown]
+		more := fmt.Sprintf("↑ %d more · ↓ %d more · ↑/↓ scroll · esc close", a.helpTop, len(lines)-shown-a.helpTop)
+		body = strings.Join(part, "\n") + "\n" + th.Muted.Render(more)
+	}
+	inner := clampLines(body, max(1, w-frame), min(lipgloss.Height(body), avail))
 	return box.Render(inner)
 }

@@ -64,6 +64,36 @@ func TestHelpOverlayListsScreenAndGlobalKeys(t *testing.T) {
 	r.waitFor("? toggles", func(s string) bool { return !strings.Contains(s, "Global") })
 }
 
+// A screen with more keys than fit at 80x24 (the records view has 25):
+// the overlay shows what fits, says how much is below, and scrolls with
+// ↑/↓ to the last key; reopening starts at the top again.
+func TestHelpOverlayScrollsWhenTallerThanTheScreen(t *testing.T) {
+	var keys []key.Binding
+	for i := range 30 {
+		k := "k" + strconv.Itoa(i)
+		keys = append(keys, key.NewBinding(key.WithKeys(k), key.WithHelp(k, "action number "+strconv.Itoa(i))))
+	}
+	r := start(t, Options{Root: newFake("records", keys...)}, 80, 24)
+	r.press("?")
+	s := r.waitFor("help overlay cut", func(s string) bool { return strings.Contains(s, "↑ 0 more · ↓") })
+	if strings.Contains(s, "action number 29") {
+		t.Fatalf("the last key fits at 80x24? the test needs more keys:\n%s", s)
+	}
+	for range 40 {
+		r.press("down")
+	}
+	s = r.waitFor("scrolled to the end", func(s string) bool {
+		return strings.Contains(s, "action number 29") && strings.Contains(s, "↓ 0 more") && strings.Contains(s, "esc or ? to close")
+	})
+	if strings.Contains(s, "action number 0\n") || strings.Contains(s, "↑ 0 more") {
+		t.Errorf("scrolled overlay still shows the top:\n%s", s)
+	}
+	r.press("esc", "?")
+	r.waitFor("reopened at the top", func(s string) bool {
+		return strings.Contains(s, "↑ 0 more") && strings.Contains(s, "action number 0 ")
+	})
+}
+
 func TestStatusBar(t *testing.T) {
 	r := start(t, Options{Root: newFake("topics"), Status: StatusInfo{Cluster: "embedded", Addr: "127.0.0.1:9092", Embedded: true, ReadOnly: true}}, 100, 24)
 	status := lines(r.screen())[23]
