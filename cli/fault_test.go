@@ -503,13 +503,15 @@ func TestFaultPublish(t *testing.T) {
 			after = time.Duration(r.IntN(100)) * time.Millisecond
 		}
 		trigger, inPlace := make(chan struct{}), make(chan struct{})
-		go func() {
+		// after is passed by value: the loop below rewrites it for the log
+		// while this goroutine may still be waiting for the topic.
+		go func(after time.Duration) {
 			if onWrite {
 				waitTopic(s.addr, topic)
 			}
 			time.Sleep(after)
 			close(trigger)
-		}()
+		}(after)
 		code, errb := runUnderFault(t, s, f, trigger, inPlace, func(out io.Reader) { _, _ = io.Copy(io.Discard, out) },
 			faulted("project", "publish", "keys", "--topic", topic, "--yes")...)
 		if onWrite {
